@@ -1,0 +1,95 @@
+package io.github.worktreedb.config;
+
+import io.github.worktreedb.core.Log;
+import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.git.GitWorktree;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Finds the main database. First hit wins:
+ * <ol>
+ *   <li>{@code worktree-db.url};</li>
+ *   <li>the env files in this worktree, in the configured order;</li>
+ *   <li>the same env files in the main worktree (a new linked worktree has none of the gitignored files).</li>
+ * </ol>
+ * Credentials given as parameters or through settings.xml then replace what the source said.
+ */
+public final class MainDatabaseLocator {
+
+    private MainDatabaseLocator() {}
+
+    public static MainDatabase locate(WorktreeDbConfig config, GitWorktree git, Log log) {
+        MainDatabase found = config.url() != null ? fromUrl(config.url()) : fromEnvFiles(config, git, log);
+        ConnectionSpec spec = found.spec();
+        if (config.username() != null) {
+            spec = spec.withUser(config.username());
+        }
+        if (config.password() != null) {
+            spec = spec.withPassword(config.password());
+        }
+        spec = spec.withDefaults(System.getProperty("user.name"));
+        return new MainDatabase(spec, found.origin());
+    }
+
+    private static MainDatabase fromUrl(String url) {
+        try {
+            ConnectionSpec spec = DatabaseUrls.parse(url);
+            if (spec.database() == null) {
+                throw new IllegalArgumentException("it names no database");
+            }
+            return new MainDatabase(spec, "-Dworktree-db.url");
+        } catch (IllegalArgumentException bad) {
+            throw WorktreeDbException.user("worktree-db.url is not a usable PostgreSQL URL: " + bad.getMessage()
+                    + ". Use e.g. postgres://user@localhost:5432/mydb or jdbc:postgresql://localhost:5432/mydb.");
+        }
+    }
+
+    private static MainDatabase fromEnvFiles(WorktreeDbConfig config, GitWorktree git, Log log) {
+        List<String> searched = new ArrayList<>();
+        List<Path> roots = new ArrayList<>();
+        roots.add(git.root());
+        if (!git.isMainWorktree() && git.mainRoot() != null) {
+            roots.add(git.mainRoot());
+        }
+        for (Path root : roots) {
+            for (String name : config.envFiles()) {
+                Path file = root.resolve(name).normalize();
+                String shown = display(file, git);
+                if (!Files.isRegularFile(file)) {
+                    searched.add(shown + ": not there");
+                    continue;
+                }
+                Dotenv env;
+                try {
+                    env = Dotenv.read(file);
+                } catch (IOException e) {
+                    throw WorktreeDbException.user("Cannot read " + shown + ": " + e.getMessage()
+                            + ". Fix its permissions, or name other files with -Dworktree-db.envFiles.");
+                }
+                Optional<EnvDatabaseSettings.Found> hit = EnvDatabaseSettings.find(env, shown);
+                for (Dotenv.Problem p : env.problems()) {
+                    log.warn(shown + ":" + p.line() + ": " + p.reason() + " (line ignored)");
+                }
+                if (hit.isPresent()) {
+                    EnvDatabaseSettings.Found f = hit.get();
+                    return new MainDatabase(f.spec(), shown + ":" + f.line() + " (" + f.key() + ")");
+                }
+                searched.add(shown + ": no database key");
+            }
+        }
+        throw WorktreeDbException.user("Could not find the main database. Searched:\n  " + String.join("\n  ", searched)
+                + "\nfor the keys " + EnvDatabaseSettings.URL_KEYS_DOC + ", " + String.join(", ", EnvDatabaseSettings.NAME_KEYS)
+                + ".\nAdd e.g. DATABASE_URL=postgres://user:password@localhost:5432/mydb to .env, name other files with "
+                + "-Dworktree-db.envFiles=..., or set -Dworktree-db.url=...");
+    }
+
+    /** A path relative to this worktree when it is inside it, else absolute (the main worktree's files). */
+    static String display(Path file, GitWorktree git) {
+        return file.startsWith(git.root()) ? git.root().relativize(file).toString() : file.toString();
+    }
+}

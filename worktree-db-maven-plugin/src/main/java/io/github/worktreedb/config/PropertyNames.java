@@ -1,0 +1,34 @@
+package io.github.worktreedb.config;
+
+/** The user properties (and, without the prefix, the configuration elements) the goals read and publish. */
+public final class PropertyNames {
+
+    public static final String PREFIX = "worktree-db.";
+
+    public static final String SKIP = PREFIX + "skip";
+    public static final String ENV_FILES = PREFIX + "envFiles";
+    public static final String URL = PREFIX + "url";
+    public static final String SERVER_ID = PREFIX + "serverId";
+    public static final String USERNAME = PREFIX + "username";
+    public static final String PASSWORD = PREFIX + "password";
+    public static final String NAME_PATTERN = PREFIX + "namePattern";
+    public static final String DATABASE = PREFIX + "database";
+    public static final String MAIN_BRANCH = PREFIX + "mainBranch";
+    public static final String STRATEGY = PREFIX + "strategy";
+    public static final String FORCE = PREFIX + "force";
+    public static final String TERMINATE_CONNECTIONS = PREFIX + "terminateConnections";
+    public static final String YES = PREFIX + "yes";
+    public static final String DRY_RUN = PREFIX + "dryRun";
+    public static final String MAINTENANCE_DATABASE = PREFIX + "maintenanceDatabase";
+    public static final String CONNECT_TIMEOUT = PREFIX + "connectTimeout";
+
+    /** Published to the Maven project after a goal resolves this worktree's database. */
+    public static final String PUBLISHED_JDBC_URL = PREFIX + "jdbcUrl";
+    public static final String PUBLISHED_HOST = PREFIX + "host";
+    public static final String PUBLISHED_PORT = PREFIX + "port";
+    public static final String PUBLISHED_DATABASE_NAME = PREFIX + "databaseName";
+    public static final String PUBLISHED_USERNAME = PREFIX + "username";
+    public static final String PUBLISHED_PASSWORD = PREFIX + "password";
+
+    private PropertyNames() {}
+}

@@ -1,0 +1,119 @@
+package io.github.worktreedb.git;
+
+import io.github.worktreedb.core.WorktreeDbException;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.eclipse.jgit.errors.RepositoryNotFoundException;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+
+/**
+ * What git says about the worktree a build runs in, read with JGit (which follows a linked worktree's
+ * {@code .git} file to its private git dir and the shared common dir).
+ *
+ * @param root the top of this worktree
+ * @param gitDir this worktree's git dir ({@code .git} in the main worktree, {@code .git/worktrees/NAME} in a linked one)
+ * @param commonDir the git dir shared by all worktrees
+ * @param mainRoot the top of the main worktree, or {@code null} for a bare repository
+ * @param branch the checked-out branch's short name, or {@code null} when HEAD is detached
+ * @param head the commit HEAD points at (abbreviated), or {@code null} in an empty repository
+ * @param mainBranch the repository's main branch (origin's HEAD, else {@code main}, else {@code master})
+ */
+public record GitWorktree(
+        Path root, Path gitDir, Path commonDir, Path mainRoot, String branch, String head, String mainBranch) {
+
+    /** Whether this is the main worktree (not one made by {@code git worktree add}). */
+    public boolean isMainWorktree() {
+        return gitDir.equals(commonDir);
+    }
+
+    public boolean isDetached() {
+        return branch == null;
+    }
+
+    /** The worktree's directory name, which names a detached worktree's database. */
+    public String directoryName() {
+        return root.getFileName() == null ? "worktree" : root.getFileName().toString();
+    }
+
+    /** The branch, or for a detached HEAD the worktree's directory name. */
+    public String branchOrDirectory() {
+        return branch != null ? branch : directoryName();
+    }
+
+    /** Whether this worktree has the main branch checked out. */
+    public boolean onMainBranch() {
+        return branch != null && branch.equals(mainBranch);
+    }
+
+    /**
+     * Reads the worktree that contains {@code dir}.
+     *
+     * @param configuredMainBranch the main branch when the user named it, else {@code null}
+     * @throws WorktreeDbException when {@code dir} is not inside a git working tree
+     */
+    public static GitWorktree of(Path dir, String configuredMainBranch) {
+        FileRepositoryBuilder builder = new FileRepositoryBuilder().findGitDir(dir.toAbsolutePath().toFile());
+        if (builder.getGitDir() == null) {
+            throw notInGit(dir);
+        }
+        try (Repository repo = builder.setMustExist(true).build()) {
+            if (repo.isBare()) {
+                throw notInGit(dir);
+            }
+            Path root = repo.getWorkTree().toPath().toAbsolutePath().normalize();
+            Path gitDir = repo.getDirectory().toPath().toAbsolutePath().normalize();
+            File common = repo.getCommonDirectory();
+            Path commonDir = (common == null ? repo.getDirectory() : common).toPath().toAbsolutePath().normalize();
+            Path mainRoot = gitDir.equals(commonDir) ? root : mainRootOf(commonDir);
+
+            String full = repo.getFullBranch();
+            String branch = full != null && full.startsWith(Constants.R_HEADS) ? Repository.shortenRefName(full) : null;
+            ObjectId headId = repo.resolve(Constants.HEAD);
+            String head = headId == null ? null : headId.abbreviate(10).name();
+            String mainBranch = configuredMainBranch != null && !configuredMainBranch.isBlank()
+                    ? configuredMainBranch.strip()
+                    : detectMainBranch(repo);
+            return new GitWorktree(root, gitDir, commonDir, mainRoot, branch, head, mainBranch);
+        } catch (RepositoryNotFoundException e) {
+            throw notInGit(dir);
+        } catch (IOException e) {
+            throw WorktreeDbException.environment("Could not read the git repository at " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Path mainRootOf(Path commonDir) {
+        // a non-bare repository keeps its common dir as <main worktree>/.git
+        if (commonDir.getFileName() != null && commonDir.getFileName().toString().equals(Constants.DOT_GIT)) {
+            return commonDir.getParent();
+        }
+        return null;
+    }
+
+    private static String detectMainBranch(Repository repo) throws IOException {
+        Ref originHead = repo.exactRef("refs/remotes/origin/HEAD");
+        if (originHead != null && originHead.isSymbolic()) {
+            String target = originHead.getTarget().getName();
+            if (target.startsWith("refs/remotes/origin/")) {
+                return target.substring("refs/remotes/origin/".length());
+            }
+        }
+        for (String candidate : new String[] {"main", "master", "trunk"}) {
+            if (repo.exactRef(Constants.R_HEADS + candidate) != null) {
+                return candidate;
+            }
+        }
+        // a fresh repository: the branch the main worktree is on is the main branch
+        return "main";
+    }
+
+    private static WorktreeDbException notInGit(Path dir) {
+        return WorktreeDbException.user(dir.toAbsolutePath() + " is not inside a git working tree. worktree-db gives each git "
+                + "worktree its own database, so it has to run inside one: create it with 'git init' or "
+                + "'git worktree add', or skip the plugin here with -Dworktree-db.skip=true.");
+    }
+}

@@ -1,0 +1,207 @@
+package io.github.worktreedb.maven;
+
+import io.github.worktreedb.config.PropertyNames;
+import io.github.worktreedb.config.Strategy;
+import io.github.worktreedb.config.WorktreeDbConfig;
+import io.github.worktreedb.core.Log;
+import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.ops.WorktreeContext;
+import java.io.File;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import org.apache.maven.execution.MavenSession;
+import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugin.descriptor.PluginDescriptor;
+import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.project.MavenProject;
+import org.apache.maven.settings.Server;
+import org.apache.maven.settings.building.SettingsProblem;
+import org.apache.maven.settings.crypto.DefaultSettingsDecryptionRequest;
+import org.apache.maven.settings.crypto.SettingsDecrypter;
+import org.apache.maven.settings.crypto.SettingsDecryptionResult;
+
+/**
+ * What every goal shares: the configuration model, skip, and the mapping of core errors to Maven's.
+ * A goal only implements {@link #execute(WorktreeDbConfig, Log)}.
+ */
+public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
+
+    /** Skips every worktree-db goal. */
+    @Parameter(property = PropertyNames.SKIP, defaultValue = "false")
+    protected boolean skip;
+
+    /**
+     * Env files searched for the main database, in order, relative to the worktree root. In a linked worktree
+     * that lacks them, the same files in the main worktree are read.
+     */
+    @Parameter(property = PropertyNames.ENV_FILES, defaultValue = ".env,backend/.env,frontend/.env.local")
+    protected List<String> envFiles;
+
+    /**
+     * The main database's URL; overrides detection from env files. {@code jdbc:postgresql://},
+     * {@code postgres://} and {@code postgresql://} forms.
+     */
+    @Parameter(property = PropertyNames.URL)
+    protected String url;
+
+    /** The id of a {@code <server>} in settings.xml that holds the username and (encrypted) password. */
+    @Parameter(property = PropertyNames.SERVER_ID)
+    protected String serverId;
+
+    /** Login for the server; overrides what the URL, the env file or {@code serverId} says. */
+    @Parameter(property = PropertyNames.USERNAME)
+    protected String username;
+
+    /** Password for the server; overrides what the URL, the env file or {@code serverId} says. Never logged. */
+    @Parameter(property = PropertyNames.PASSWORD)
+    protected String password;
+
+    /**
+     * The worktree database's name: {@code ${main}} (main database), {@code ${branch}} (branch, or the worktree
+     * directory when HEAD is detached) and {@code ${worktree}} (worktree directory) are replaced, then the result is
+     * made a plain lower-case identifier of at most 63 bytes.
+     */
+    @Parameter(property = PropertyNames.NAME_PATTERN, defaultValue = "${main}_${branch}")
+    protected String namePattern;
+
+    /** An explicit name for this worktree's database; overrides {@code namePattern}. */
+    @Parameter(property = PropertyNames.DATABASE)
+    protected String database;
+
+    /**
+     * The repository's main branch; in the main worktree on this branch the worktree database is the main database.
+     * Detected from {@code origin/HEAD}, else {@code main}, {@code master} or {@code trunk}.
+     */
+    @Parameter(property = PropertyNames.MAIN_BRANCH)
+    protected String mainBranch;
+
+    /** The database to connect to for server-level work. Never the main database. */
+    @Parameter(property = PropertyNames.MAINTENANCE_DATABASE, defaultValue = "postgres")
+    protected String maintenanceDatabase;
+
+    /** Seconds to wait for the server to answer before giving up. */
+    @Parameter(property = PropertyNames.CONNECT_TIMEOUT, defaultValue = "10")
+    protected int connectTimeout;
+
+    /** Confirms a destructive action when Maven runs in batch mode ({@code -B}). */
+    @Parameter(property = PropertyNames.YES, defaultValue = "false")
+    protected boolean yes;
+
+    /** Prints what would change and changes nothing. */
+    @Parameter(property = PropertyNames.DRY_RUN, defaultValue = "false")
+    protected boolean dryRun;
+
+    @Parameter(defaultValue = "${project}", readonly = true, required = true)
+    protected MavenProject project;
+
+    @Parameter(defaultValue = "${session}", readonly = true, required = true)
+    protected MavenSession session;
+
+    @Parameter(defaultValue = "${plugin}", readonly = true)
+    protected PluginDescriptor plugin;
+
+    private final SettingsDecrypter settingsDecrypter;
+
+    protected AbstractWorktreeDbMojo(SettingsDecrypter settingsDecrypter) {
+        this.settingsDecrypter = settingsDecrypter;
+    }
+
+    @Override
+    public final void execute() throws MojoExecutionException, MojoFailureException {
+        if (skip) {
+            getLog().info("Skipping worktree-db (" + PropertyNames.SKIP + "=true)");
+            return;
+        }
+        try {
+            WorktreeDbConfig config = configuration();
+            execute(config, new MavenLog(getLog(), config.password()));
+        } catch (WorktreeDbException e) {
+            if (e.kind() == WorktreeDbException.Kind.USER) {
+                throw new MojoFailureException(e.getMessage(), e);
+            }
+            throw new MojoExecutionException(e.getMessage(), e);
+        }
+    }
+
+    /** Runs the goal. */
+    protected abstract void execute(WorktreeDbConfig config, Log log);
+
+    /** Goal-specific settings on top of the shared ones. */
+    protected void configure(WorktreeDbConfig.Builder builder) {}
+
+    private WorktreeDbConfig configuration() {
+        String user = username;
+        String pass = password;
+        String origin = user != null || pass != null ? "-D" + PropertyNames.USERNAME + "/-D" + PropertyNames.PASSWORD : null;
+        if (serverId != null && !serverId.isBlank()) {
+            Server server = decryptedServer(serverId.strip());
+            if (user == null) {
+                user = server.getUsername();
+            }
+            if (pass == null) {
+                pass = server.getPassword();
+            }
+            origin = "settings.xml <server> '" + serverId.strip() + "'";
+        }
+        WorktreeDbConfig.Builder b = WorktreeDbConfig.builder(project.getBasedir().toPath())
+                .envFiles(envFiles)
+                .url(url)
+                .username(user)
+                .password(pass)
+                .credentialsOrigin(origin)
+                .namePattern(namePattern)
+                .database(database)
+                .mainBranch(mainBranch)
+                .maintenanceDatabase(maintenanceDatabase)
+                .connectTimeout(Duration.ofSeconds(Math.max(1, connectTimeout)))
+                .yes(yes)
+                .dryRun(dryRun)
+                .interactive(session != null && session.getRequest().isInteractiveMode())
+                .strategy(Strategy.AUTO);
+        configure(b);
+        return b.build();
+    }
+
+    private Server decryptedServer(String id) {
+        Server server = session.getSettings().getServer(id);
+        if (server == null) {
+            throw WorktreeDbException.user(PropertyNames.SERVER_ID + "='" + id + "' names no <server> in settings.xml. Add "
+                    + "<server><id>" + id + "</id><username>...</username><password>...</password></server> to "
+                    + "~/.m2/settings.xml, or fix the id.");
+        }
+        SettingsDecryptionResult result = settingsDecrypter.decrypt(new DefaultSettingsDecryptionRequest(server));
+        for (SettingsProblem p : result.getProblems()) {
+            if (p.getSeverity() != SettingsProblem.Severity.WARNING) {
+                throw WorktreeDbException.user("Cannot decrypt the password of settings.xml <server> '" + id + "': "
+                        + p.getMessage() + ". Check ~/.m2/settings-security.xml.");
+            }
+        }
+        return result.getServer();
+    }
+
+    /** Publishes this worktree's database to the project, for Failsafe, Exec, Flyway... later in the build. */
+    protected void publish(WorktreeContext ctx, Log log) {
+        var spec = ctx.databaseSpec();
+        Properties props = project.getProperties();
+        props.setProperty(PropertyNames.PUBLISHED_JDBC_URL, spec.jdbcUrl());
+        props.setProperty(PropertyNames.PUBLISHED_HOST, spec.jdbcHost());
+        props.setProperty(PropertyNames.PUBLISHED_PORT, Integer.toString(spec.primary().port()));
+        props.setProperty(PropertyNames.PUBLISHED_DATABASE_NAME, spec.database());
+        props.setProperty(PropertyNames.PUBLISHED_USERNAME, spec.user() == null ? "" : spec.user());
+        props.setProperty(PropertyNames.PUBLISHED_PASSWORD, spec.password() == null ? "" : spec.password());
+        log.debug("Published " + PropertyNames.PUBLISHED_JDBC_URL + "=" + spec.jdbcUrl() + " and host, port, databaseName, "
+                + "username, password");
+    }
+
+    protected String pluginVersion() {
+        return plugin != null && plugin.getVersion() != null ? plugin.getVersion() : "unknown";
+    }
+
+    /** The base directory, for messages. */
+    protected File basedir() {
+        return project.getBasedir();
+    }
+}

@@ -1,0 +1,57 @@
+package io.github.worktreedb.maven;
+
+import io.github.worktreedb.config.PropertyNames;
+import io.github.worktreedb.config.Strategy;
+import io.github.worktreedb.config.WorktreeDbConfig;
+import io.github.worktreedb.core.Log;
+import io.github.worktreedb.ops.CloneOperation;
+import io.github.worktreedb.ops.WorktreeContext;
+import javax.inject.Inject;
+import org.apache.maven.plugins.annotations.LifecyclePhase;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.settings.crypto.SettingsDecrypter;
+
+/**
+ * Creates this worktree's database as a server-side copy of the main database
+ * ({@code CREATE DATABASE ... TEMPLATE main}), marks it as the plugin's, and publishes its coordinates as
+ * {@code worktree-db.jdbcUrl}, {@code .host}, {@code .port}, {@code .databaseName}, {@code .username} and
+ * {@code .password}. An existing database is left as it is. In the main worktree on the main branch nothing is
+ * copied and the main database is published.
+ */
+@Mojo(name = "clone", defaultPhase = LifecyclePhase.INITIALIZE, threadSafe = true)
+public class CloneMojo extends AbstractWorktreeDbMojo {
+
+    /**
+     * How to copy: {@code auto} (by server version and size), {@code wal-log} or {@code file-copy}
+     * (PostgreSQL 15+ STRATEGY; older servers always copy files).
+     */
+    @Parameter(property = PropertyNames.STRATEGY, defaultValue = "auto")
+    protected String strategy;
+
+    /** Drop and re-create this worktree's database when it exists (only one the plugin created; confirmed like any drop). */
+    @Parameter(property = PropertyNames.FORCE, defaultValue = "false")
+    protected boolean force;
+
+    /** End the other sessions on the main database when they keep it from being copied. */
+    @Parameter(property = PropertyNames.TERMINATE_CONNECTIONS, defaultValue = "false")
+    protected boolean terminateConnections;
+
+    @Inject
+    public CloneMojo(SettingsDecrypter settingsDecrypter) {
+        super(settingsDecrypter);
+    }
+
+    @Override
+    protected void configure(WorktreeDbConfig.Builder builder) {
+        builder.strategy(Strategy.parse(strategy)).force(force).terminateConnections(terminateConnections);
+    }
+
+    @Override
+    protected void execute(WorktreeDbConfig config, Log log) {
+        WorktreeContext ctx = WorktreeContext.resolve(config, log);
+        log.info("Main database " + ctx.main().name() + " found in " + ctx.main().origin());
+        new CloneOperation(ctx, log, new ConsoleConfirmation(), pluginVersion()).run();
+        publish(ctx, log);
+    }
+}

@@ -1,0 +1,242 @@
+package io.github.worktreedb.ops;
+
+import io.github.worktreedb.config.Strategy;
+import io.github.worktreedb.core.Log;
+import io.github.worktreedb.core.Secrets;
+import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.postgres.Catalog;
+import io.github.worktreedb.postgres.Marker;
+import io.github.worktreedb.postgres.PgServer;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * {@code clone}: creates this worktree's database as a server-side copy of the main database
+ * ({@code CREATE DATABASE ... TEMPLATE main}), marks it as the plugin's, and leaves an existing one alone.
+ */
+public final class CloneOperation {
+
+    /** What {@code clone} did. */
+    public enum Outcome {
+        CREATED,
+        RECREATED,
+        EXISTS,
+        MAIN_WORKTREE,
+        DRY_RUN
+    }
+
+    /**
+     * @param strategy the strategy used ({@code wal-log}, {@code file-copy}), or {@code null} when nothing was copied
+     * @param bytes the new database's size, or -1
+     */
+    public record Result(Outcome outcome, String database, String strategy, long bytes, Duration elapsed) {}
+
+    /**
+     * Databases at least this large are copied with FILE_COPY under {@code auto}: below it WAL_LOG's double
+     * write costs less than FILE_COPY's two checkpoints. A first estimate; the benchmark (issue 7) tunes it.
+     */
+    public static final long AUTO_FILE_COPY_THRESHOLD = 64L * 1024 * 1024;
+
+    private static final int POLL_MILLIS = 100;
+    private static final int TERMINATE_ATTEMPTS = 3;
+
+    private final WorktreeContext ctx;
+    private final Log log;
+    private final Confirmation confirmation;
+    private final String pluginVersion;
+
+    public CloneOperation(WorktreeContext ctx, Log log, Confirmation confirmation, String pluginVersion) {
+        this.ctx = ctx;
+        this.log = log;
+        this.confirmation = confirmation;
+        this.pluginVersion = pluginVersion;
+    }
+
+    public Result run() {
+        long start = System.nanoTime();
+        String main = ctx.main().name();
+        String target = ctx.database();
+        if (ctx.usesMainDatabase()) {
+            log.info("This is the main worktree on the main branch (" + ctx.git().mainBranch() + "): its database is " + main
+                    + " itself, so there is nothing to clone.");
+            return new Result(Outcome.MAIN_WORKTREE, main, null, -1, elapsed(start));
+        }
+        PgServer server = ctx.server();
+        try (Connection conn = server.connectMaintenance(ctx.config().maintenanceDatabase())) {
+            Catalog catalog = new Catalog(conn);
+            if (!catalog.exists(main)) {
+                throw mainMissing(catalog, main);
+            }
+            catalog.lock(target);
+            try {
+                return cloneLocked(catalog, main, target, start);
+            } finally {
+                catalog.unlock(target);
+            }
+        } catch (SQLException e) {
+            throw WorktreeDbException.environment("Clone of " + main + " into " + target + " failed: "
+                    + Secrets.redact(e.getMessage(), ctx.main().spec().password()), e);
+        }
+    }
+
+    private Result cloneLocked(Catalog catalog, String main, String target, long start) throws SQLException {
+        boolean recreate = false;
+        if (catalog.exists(target)) {
+            Optional<Marker> marker = catalog.marker(target);
+            if (marker.isPresent() && belongsElsewhere(marker.get())) {
+                Marker m = marker.get();
+                throw WorktreeDbException.user("Database " + target + " already belongs to the worktree " + m.worktree()
+                        + " (branch " + m.branch() + "), not to " + ctx.git().root() + " (branch "
+                        + ctx.git().branchOrDirectory() + "): both names come out the same. Give this worktree its own "
+                        + "name with -Dworktree-db.database=... or a namePattern that includes ${worktree}.");
+            }
+            if (!ctx.config().force()) {
+                String made = marker.map(m -> " (created " + m.createdAt() + " from " + m.source() + ")")
+                        .orElse(" (not created by worktree-db)");
+                log.info("Database " + target + " already exists" + made + "; leaving it as it is. "
+                        + "Use -Dworktree-db.force=true to re-create it from " + main + ".");
+                return new Result(Outcome.EXISTS, target, null, catalog.size(target), elapsed(start));
+            }
+            if (marker.isEmpty()) {
+                throw WorktreeDbException.user("Database " + target + " exists but was not created by worktree-db (it has no "
+                        + "worktree-db marker), so the plugin never drops it. Drop it yourself if it is yours to lose, or "
+                        + "choose another name with -Dworktree-db.database=...");
+            }
+            String plan = "Drop " + target + " (" + Sizes.human(catalog.size(target)) + ", created " + marker.get().createdAt()
+                    + ") and re-create it from " + main + ".";
+            if (!Confirmation.proceed(ctx.config(), confirmation, plan, log)) {
+                return new Result(ctx.config().dryRun() ? Outcome.DRY_RUN : Outcome.EXISTS, target, null,
+                        catalog.size(target), elapsed(start));
+            }
+            recreate = true;
+        }
+
+        int version = catalog.serverVersionNum();
+        long mainSize = catalog.size(main);
+        String strategy = chooseStrategy(version, mainSize, catalog);
+        if (ctx.config().dryRun()) {
+            log.info("[dry run] Would " + (recreate ? "re-create " : "create ") + target + " as a copy of " + main + " ("
+                    + Sizes.human(mainSize) + ", " + strategyLabel(strategy) + ").");
+            return new Result(Outcome.DRY_RUN, target, strategyLabel(strategy), -1, elapsed(start));
+        }
+        if (recreate) {
+            catalog.drop(target, true);
+        }
+        String owner = catalog.owner(main);
+        if (!catalog.canCreateOwnedBy(owner)) {
+            log.debug("Cannot give " + target + " the owner " + owner + "; it will be owned by " + ctx.main().spec().user());
+            owner = null;
+        }
+        createCopy(catalog, main, target, owner, strategy);
+        Marker marker = new Marker(Marker.TOOL, pluginVersion, main, ctx.git().branchOrDirectory(),
+                ctx.git().root().toString(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), strategyLabel(strategy));
+        try {
+            catalog.setComment(target, marker.toJson());
+        } catch (SQLException e) {
+            catalog.drop(target, true); // never leave an unmarked copy under the final name
+            throw e;
+        }
+        long bytes = catalog.size(target);
+        Duration took = elapsed(start);
+        log.info((recreate ? "Re-created " : "Cloned ") + main + " → " + target + " (" + Sizes.human(bytes) + ", "
+                + strategyLabel(strategy) + ", " + Sizes.seconds(took) + ")");
+        return new Result(recreate ? Outcome.RECREATED : Outcome.CREATED, target, strategyLabel(strategy), bytes, took);
+    }
+
+    private boolean belongsElsewhere(Marker m) {
+        String here = ctx.git().root().toString();
+        return m.worktree() != null && !m.worktree().equals(here)
+                && m.branch() != null && !m.branch().equals(ctx.git().branchOrDirectory());
+    }
+
+    /** The STRATEGY clause to use, or {@code null} on servers before 15 (which only copy files). */
+    private String chooseStrategy(int version, long mainSize, Catalog catalog) throws SQLException {
+        Strategy s = ctx.config().strategy();
+        if (version < 150000) {
+            if (s == Strategy.WAL_LOG) {
+                throw WorktreeDbException.user("worktree-db.strategy=wal-log needs PostgreSQL 15 or newer; this server is "
+                        + catalog.serverVersion() + ". Use auto or file-copy.");
+            }
+            return null;
+        }
+        return switch (s) {
+            case WAL_LOG -> "WAL_LOG";
+            case FILE_COPY -> "FILE_COPY";
+            case AUTO -> mainSize >= AUTO_FILE_COPY_THRESHOLD ? "FILE_COPY" : "WAL_LOG";
+        };
+    }
+
+    private static String strategyLabel(String clause) {
+        return clause == null || clause.equals("FILE_COPY") ? "file-copy" : "wal-log";
+    }
+
+    private void createCopy(Catalog catalog, String main, String target, String owner, String strategy) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                catalog.createFromTemplate(target, main, owner, strategy);
+                return;
+            } catch (SQLException e) {
+                if ("55006".equals(e.getSQLState())) {
+                    List<Catalog.Session> sessions = catalog.sessions(main);
+                    if (ctx.config().terminateConnections() && attempt <= TERMINATE_ATTEMPTS) {
+                        int n = catalog.terminateSessions(main);
+                        log.warn("Ended " + n + " session(s) on " + main + " to copy it (worktree-db.terminateConnections):"
+                                + describe(sessions));
+                        waitUntilIdle(catalog, main);
+                        continue;
+                    }
+                    throw busy(main, sessions);
+                }
+                if ("42501".equals(e.getSQLState())) {
+                    throw new WorktreeDbException(WorktreeDbException.Kind.USER, "User '" + ctx.main().spec().user()
+                            + "' may not copy " + main + ": " + e.getMessage() + ". It needs the CREATEDB privilege and must "
+                            + "own " + main + " (or be a superuser). Use such a user with -Dworktree-db.username, or "
+                            + "ALTER ROLE ... CREATEDB.", e);
+                }
+                throw e;
+            }
+        }
+    }
+
+    private void waitUntilIdle(Catalog catalog, String main) throws SQLException {
+        long deadline = System.currentTimeMillis() + 5_000;
+        while (!catalog.sessions(main).isEmpty() && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private WorktreeDbException busy(String main, List<Catalog.Session> sessions) {
+        String who = sessions.isEmpty() ? " (they have gone since; run again)" : ":" + describe(sessions);
+        return WorktreeDbException.user("Cannot copy " + main + " while other sessions are connected to it; PostgreSQL "
+                + "copies a database only when nobody else is using it. Connected" + who
+                + "\nStop the application that uses " + main + " and run again, or end these sessions with "
+                + "-Dworktree-db.terminateConnections=true.");
+    }
+
+    private static String describe(List<Catalog.Session> sessions) {
+        return sessions.stream().map(s -> "\n  " + s.describe()).collect(Collectors.joining());
+    }
+
+    private WorktreeDbException mainMissing(Catalog catalog, String main) throws SQLException {
+        List<String> there = catalog.databases();
+        return WorktreeDbException.user("The main database '" + main + "' (from " + ctx.main().origin()
+                + ") does not exist on " + ctx.main().spec().primary().display() + ". Databases there: "
+                + (there.isEmpty() ? "none" : String.join(", ", there)) + ". Fix the name in " + ctx.main().origin()
+                + ", or create the database.");
+    }
+
+    private static Duration elapsed(long startNanos) {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+}

@@ -1,0 +1,102 @@
+package io.github.worktreedb.postgres;
+
+import io.github.worktreedb.config.ConnectionSpec;
+import io.github.worktreedb.core.Secrets;
+import io.github.worktreedb.core.WorktreeDbException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Properties;
+
+/**
+ * A PostgreSQL server reached with the main database's credentials. Connects straight through the
+ * driver class (not {@code DriverManager}, which cannot see drivers in a Maven plugin's class realm),
+ * with short timeouts, and turns connection failures into one clear message.
+ */
+public final class PgServer {
+
+    public static final String APPLICATION_NAME = "worktree-db";
+
+    private final ConnectionSpec spec;
+    private final String origin;
+    private final Duration connectTimeout;
+    private final org.postgresql.Driver driver = new org.postgresql.Driver();
+
+    /**
+     * @param spec where the server is and how to log in (the database part is ignored)
+     * @param origin where those settings came from, named in error messages
+     */
+    public PgServer(ConnectionSpec spec, String origin, Duration connectTimeout) {
+        this.spec = spec;
+        this.origin = origin;
+        this.connectTimeout = connectTimeout;
+    }
+
+    public ConnectionSpec spec() {
+        return spec;
+    }
+
+    /** Connects to {@code database} on this server. */
+    public Connection connect(String database) {
+        Properties props = new Properties();
+        if (spec.user() != null) {
+            props.setProperty("user", spec.user());
+        }
+        if (spec.password() != null) {
+            props.setProperty("password", spec.password());
+        }
+        long seconds = Math.max(1, connectTimeout.toSeconds());
+        props.setProperty("connectTimeout", Long.toString(seconds));
+        props.setProperty("loginTimeout", Long.toString(seconds + 5));
+        props.setProperty("ApplicationName", APPLICATION_NAME);
+        try {
+            Connection c = driver.connect(spec.jdbcUrl(database), props);
+            if (c == null) {
+                throw new IllegalStateException("the PostgreSQL driver did not accept " + spec.jdbcUrl(database));
+            }
+            return c;
+        } catch (SQLException e) {
+            throw connectFailure(database, e);
+        }
+    }
+
+    /**
+     * Connects to a database for server-level work (never the main database): the configured one,
+     * else {@code template1} when that one does not exist.
+     */
+    public Connection connectMaintenance(String maintenanceDatabase) {
+        try {
+            return connect(maintenanceDatabase);
+        } catch (WorktreeDbException e) {
+            if (e.getCause() instanceof SQLException sql && "3D000".equals(sql.getSQLState())
+                    && !"template1".equals(maintenanceDatabase)) {
+                return connect("template1");
+            }
+            throw e;
+        }
+    }
+
+    private WorktreeDbException connectFailure(String database, SQLException e) {
+        String where = spec.hosts().stream().map(ConnectionSpec.HostPort::display)
+                .collect(java.util.stream.Collectors.joining(", "));
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        String detail = Secrets.redact(e.getMessage(), spec.password());
+        if (state.equals("28P01") || state.equals("28000")) {
+            return new WorktreeDbException(WorktreeDbException.Kind.USER, "PostgreSQL at " + where + " refused the login of user '"
+                    + spec.user() + "': " + detail + ". Check the credentials in " + origin
+                    + ", or set -Dworktree-db.username/-Dworktree-db.password or -Dworktree-db.serverId.", e);
+        }
+        if (state.equals("3D000")) {
+            return new WorktreeDbException(WorktreeDbException.Kind.USER, "Database '" + database + "' does not exist on "
+                    + where + ". Set -Dworktree-db.maintenanceDatabase to a database the user '" + spec.user()
+                    + "' can connect to.", e);
+        }
+        if (state.startsWith("08") || e.getCause() instanceof java.io.IOException) {
+            return new WorktreeDbException(WorktreeDbException.Kind.ENVIRONMENT, "Cannot reach PostgreSQL at " + where
+                    + " (from " + origin + "): " + detail + ". Is the server running and listening there? Start it, "
+                    + "or fix the host and port in " + origin + ".", e);
+        }
+        return new WorktreeDbException(WorktreeDbException.Kind.ENVIRONMENT, "Cannot connect to PostgreSQL at " + where
+                + " (from " + origin + "): " + detail, e);
+    }
+}
