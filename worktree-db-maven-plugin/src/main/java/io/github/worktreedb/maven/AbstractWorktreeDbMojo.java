@@ -159,14 +159,14 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
                 .connectTimeout(Duration.ofSeconds(Math.max(1, connectTimeout)))
                 .yes(yes)
                 .dryRun(dryRun)
-                .interactive(session != null && session.getRequest().isInteractiveMode())
+                .interactive(session != null && session.getRequest() != null && session.getRequest().isInteractiveMode())
                 .strategy(Strategy.AUTO);
         configure(b);
         return b.build();
     }
 
     private Server decryptedServer(String id) {
-        Server server = session.getSettings().getServer(id);
+        Server server = session.getSettings() == null ? null : session.getSettings().getServer(id);
         if (server == null) {
             throw WorktreeDbException.user(PropertyNames.SERVER_ID + "='" + id + "' names no <server> in settings.xml. Add "
                     + "<server><id>" + id + "</id><username>...</username><password>...</password></server> to "

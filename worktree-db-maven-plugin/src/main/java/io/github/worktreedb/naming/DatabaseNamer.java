@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 /**
  * Turns the name pattern ({@code ${main}_${branch}} by default) into a database name that is a plain
  * lower-case PostgreSQL identifier: only {@code [a-z0-9_]}, not starting with a digit, at most 63 bytes.
- * Accents are folded ({@code ü → u}); every other character becomes {@code _}. When the name has to be
+ * Accents and Latin letters are folded ({@code ü → u}, {@code ø → o}, {@code ß → ss}); every other character becomes {@code _}. When the name has to be
  * shortened, the end is replaced by {@code _} and 8 hex digits of a hash of the full name, so branches
  * that differ only after the cut still get different databases, and the same branch always the same one.
  */
@@ -59,8 +59,17 @@ public final class DatabaseNamer {
         return clean.isEmpty() && !v.isEmpty() ? "h" + hash(v) : v;
     }
 
+    /** Latin letters that Unicode does not decompose into a base letter and a mark. */
+    private static final String[][] LATIN_LETTERS = {
+        {"ø", "o"}, {"Ø", "o"}, {"æ", "ae"}, {"Æ", "ae"}, {"œ", "oe"}, {"Œ", "oe"}, {"ß", "ss"}, {"ł", "l"}, {"Ł", "l"},
+        {"đ", "d"}, {"Đ", "d"}, {"ð", "d"}, {"Ð", "d"}, {"þ", "th"}, {"Þ", "th"}, {"ı", "i"}
+    };
+
     private static String sanitizeChars(String raw) {
         String folded = Normalizer.normalize(raw, Normalizer.Form.NFKD).replaceAll("\\p{M}+", "");
+        for (String[] pair : LATIN_LETTERS) {
+            folded = folded.replace(pair[0], pair[1]);
+        }
         return trimUnderscores(folded.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]+", "_").replaceAll("_{2,}", "_"));
     }
 

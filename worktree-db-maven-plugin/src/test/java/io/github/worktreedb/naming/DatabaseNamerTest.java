@@ -19,6 +19,7 @@ class DatabaseNamerTest {
         shop     | Feature/JIRA-123_add-Login   | shop_feature_jira_123_add_login
         shop     | fix/'; DROP TABLE users; -- | shop_fix_drop_table_users
         shop     | feat/ünïcödé-çafé           | shop_feat_unicode_cafe
+        shop     | fix/søren-straße-łódź-æon   | shop_fix_soren_strasse_lodz_aeon
         Shop-DB  | main                        | shop_db_main
         shop     | __x__                       | shop_x
         shop     | a$b\\c"d                    | shop_a_b_c_d

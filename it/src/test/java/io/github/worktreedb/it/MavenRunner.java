@@ -1,0 +1,99 @@
+package io.github.worktreedb.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.apache.maven.shared.invoker.DefaultInvocationRequest;
+import org.apache.maven.shared.invoker.DefaultInvoker;
+import org.apache.maven.shared.invoker.InvocationRequest;
+import org.apache.maven.shared.invoker.InvocationResult;
+import org.apache.maven.shared.invoker.Invoker;
+import org.apache.maven.shared.invoker.MavenInvocationException;
+
+/**
+ * Runs a real Maven build (the same Maven that runs this build, through maven-invoker) in a sample
+ * project. The plugin under test comes from the IT repository that {@code invoker:install} filled;
+ * everything else from the user's repository, read-only ({@code maven.repo.local.tail}).
+ *
+ * <p>Every build's whole log is checked against the secrets registered with {@link #secret(String)}:
+ * a password in any log fails the test that ran it.
+ */
+public final class MavenRunner {
+
+    private static final Set<String> SECRETS = ConcurrentHashMap.newKeySet();
+
+    /** What a build printed and how it ended. */
+    public record Result(int exitCode, String log, long millis) {
+        public boolean succeeded() {
+            return exitCode == 0;
+        }
+
+        /** The lines Maven printed at ERROR level, without the prefix. */
+        public String errors() {
+            return log.lines().filter(l -> l.startsWith("[ERROR]")).map(l -> l.substring(7).strip())
+                    .reduce("", (a, b) -> a + b + "\n");
+        }
+    }
+
+    private MavenRunner() {}
+
+    /** A value that must never appear in any build log. */
+    public static void secret(String value) {
+        SECRETS.add(value);
+    }
+
+    public static String pluginVersion() {
+        return System.getProperty("it.pluginVersion");
+    }
+
+    public static Path workDir() {
+        return Path.of(System.getProperty("it.workDir", "target/it-work")).toAbsolutePath();
+    }
+
+    public static Result run(Path dir, String... args) {
+        return run(dir, null, args);
+    }
+
+    /** Runs {@code mvn -B args} in {@code dir}; {@code echo} (if given) sees each line as it comes. */
+    public static Result run(Path dir, Consumer<String> echo, String... args) {
+        List<String> lines = Collections.synchronizedList(new ArrayList<>());
+        InvocationRequest request = new DefaultInvocationRequest();
+        request.setBaseDirectory(dir.toFile());
+        request.setBatchMode(true);
+        request.setLocalRepositoryDirectory(new File(System.getProperty("it.repo")));
+        List<String> goals = new ArrayList<>(List.of(args));
+        goals.add("-Dmaven.repo.local.tail=" + System.getProperty("it.userRepo"));
+        goals.add("-Dstyle.color=never");
+        request.addArgs(goals);
+        request.setShellEnvironmentInherited(true);
+        request.setOutputHandler(line -> {
+            lines.add(line);
+            if (echo != null) {
+                echo.accept(line);
+            }
+        });
+        request.setErrorHandler(lines::add);
+        request.setTimeoutInSeconds(300);
+        Invoker invoker = new DefaultInvoker();
+        invoker.setMavenHome(new File(System.getProperty("maven.home")));
+        long start = System.currentTimeMillis();
+        try {
+            InvocationResult result = invoker.execute(request);
+            String log = String.join("\n", lines);
+            Result r = new Result(result.getExitCode(), log, System.currentTimeMillis() - start);
+            for (String secret : SECRETS) {
+                assertThat(log).as("a build log shows a password").doesNotContain(secret);
+            }
+            return r;
+        } catch (MavenInvocationException e) {
+            throw new IllegalStateException("Could not run Maven in " + dir, e);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.github.worktreedb.it;
+
+import io.github.worktreedb.testing.GitRepo;
+import io.github.worktreedb.testing.TestPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * A sample project for one test: its own login role with a password, its own main database with data,
+ * and a git repository whose committed {@code pom.xml} declares the plugin. Env files are gitignored, as in
+ * real projects, so a linked worktree starts without them.
+ */
+public final class Sample {
+
+    static final TestPostgres PG = TestPostgres.get();
+
+    public final String role;
+    public final String password;
+    public final String main;
+    public final GitRepo repo;
+    public final Path dir;
+
+    private Sample(String name, String pluginConfiguration) {
+        role = TestPostgres.uniqueName("it");
+        // characters that need percent-encoding in a URL and quoting in SQL
+        password = "S3cr@t/" + role + ":'%";
+        main = TestPostgres.uniqueName("shop");
+        MavenRunner.secret(password);
+        PG.createRole(role, password);
+        PG.createDatabase(main, role, """
+                CREATE TABLE customer(id int PRIMARY KEY, name text NOT NULL);
+                CREATE TABLE orders(id int PRIMARY KEY, customer_id int REFERENCES customer, total numeric(10,2));
+                CREATE INDEX orders_customer ON orders(customer_id);
+                INSERT INTO customer SELECT g, 'customer ' || g FROM generate_series(1, 1000) g;
+                INSERT INTO orders SELECT g, 1 + g % 1000, g * 1.5 FROM generate_series(1, 5000) g;
+                """);
+        dir = MavenRunner.workDir().resolve(name + "-" + main);
+        delete(dir);
+        repo = GitRepo.init(dir.resolve("shop"));
+        repo.write("pom.xml", pom(pluginConfiguration));
+        repo.commitAll("add the build");
+    }
+
+    /** A sample whose POM declares the plugin with this {@code <configuration>/<executions>} XML. */
+    public static Sample create(String name, String pluginConfiguration) {
+        return new Sample(name, pluginConfiguration);
+    }
+
+    public static Sample create(String name) {
+        return new Sample(name, "");
+    }
+
+    /** {@code DATABASE_URL=postgres://role:password@localhost:port/main} (password percent-encoded). */
+    public String databaseUrl() {
+        return "postgres://" + role + ":" + URLEncoder.encode(password, StandardCharsets.UTF_8) + "@localhost:" + PG.port()
+                + "/" + main;
+    }
+
+    /** Writes the main worktree's (gitignored) {@code .env}. */
+    public Path writeMainEnv(String content) {
+        return repo.write(".env", content);
+    }
+
+    public Path worktree(String branch) {
+        return repo.addWorktree(dir.resolve("wt-" + Math.abs(branch.hashCode())), branch);
+    }
+
+    public String pom(String pluginConfiguration) {
+        return """
+                <project xmlns="http://maven.apache.org/POM/4.0.0">
+                  <modelVersion>4.0.0</modelVersion>
+                  <groupId>it.sample</groupId>
+                  <artifactId>shop</artifactId>
+                  <version>1.0</version>
+                  <packaging>pom</packaging>
+                  <build>
+                    <plugins>
+                      <plugin>
+                        <groupId>io.github.worktreedb</groupId>
+                        <artifactId>worktree-db-maven-plugin</artifactId>
+                        <version>%s</version>
+                        %s
+                      </plugin>
+                    </plugins>
+                  </build>
+                </project>
+                """.formatted(MavenRunner.pluginVersion(), pluginConfiguration);
+    }
+
+    static void delete(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
