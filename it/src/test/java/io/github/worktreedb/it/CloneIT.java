@@ -87,6 +87,44 @@ class CloneIT {
     }
 
     @Test
+    void forceInAnInteractiveBuildAsksFirst() throws Exception {
+        Sample s = Sample.create("interactive");
+        s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");
+        Path wt = s.worktree("feature/ask");
+        String target = s.main + "_feature_ask";
+        assertThat(MavenRunner.run(wt, "worktree-db:clone").succeeded()).isTrue();
+        try (Connection c = PG.admin(target)) {
+            c.createStatement().execute("DELETE FROM orders");
+        }
+
+        MavenRunner.Result no = MavenRunner.runInteractive(wt, "n\n", "worktree-db:clone", "-Dworktree-db.force=true");
+        assertThat(no.succeeded()).as(no.log()).isTrue();
+        assertThat(no.log()).contains("Drop " + target).contains("Continue? [y/N]");
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM orders")).isEqualTo("0");
+
+        MavenRunner.Result yes = MavenRunner.runInteractive(wt, "y\n", "worktree-db:clone", "-Dworktree-db.force=true");
+        assertThat(yes.succeeded()).as(yes.log()).isTrue();
+        assertThat(yes.log()).contains("Re-created " + s.main + " → " + target);
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM orders")).isEqualTo("5000");
+    }
+
+    @Test
+    void envFilesAndKeyFamiliesAreConfigurable() {
+        Sample s = Sample.create("envfiles");
+        s.repo.write("config/db.env", "export PGHOST=localhost\nexport PGPORT=" + PG.port() + "\nexport PGDATABASE=" + s.main
+                + "\nexport PGUSER=" + s.role + "\nexport PGPASSWORD='" + s.password.replace("'", "") + "'\n");
+        s.repo.write(".env", "DATABASE_URL=postgres://nobody@localhost:1/not_this_one\n");
+        Path wt = s.worktree("feature/env");
+        // single quotes cannot hold a quote: this role gets a password the file can carry
+        PG.sql(PG.format("ALTER ROLE %I PASSWORD %L", s.role, s.password.replace("'", "")));
+        MavenRunner.secret(s.password.replace("'", ""));
+        MavenRunner.Result r = MavenRunner.run(wt, "worktree-db:clone", "-Dworktree-db.envFiles=config/db.env,.env");
+        assertThat(r.succeeded()).as(r.log()).isTrue();
+        assertThat(r.log()).contains("found in " + s.repo.root().toAbsolutePath() + "/config/db.env:3 (PGDATABASE)");
+        assertThat(PG.exists(s.main + "_feature_env")).isTrue();
+    }
+
+    @Test
     void theMainWorktreeOnTheMainBranchClonesNothing() {
         Sample s = Sample.create("mainwt");
         s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");

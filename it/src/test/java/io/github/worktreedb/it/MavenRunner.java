@@ -63,10 +63,22 @@ public final class MavenRunner {
 
     /** Runs {@code mvn -B args} in {@code dir}; {@code echo} (if given) sees each line as it comes. */
     public static Result run(Path dir, Consumer<String> echo, String... args) {
+        return run(dir, echo, null, args);
+    }
+
+    /** Runs Maven interactively (no {@code -B}) in {@code dir}, typing {@code input} on its standard input. */
+    public static Result runInteractive(Path dir, String input, String... args) {
+        return run(dir, null, input, args);
+    }
+
+    private static Result run(Path dir, Consumer<String> echo, String input, String... args) {
         List<String> lines = Collections.synchronizedList(new ArrayList<>());
         InvocationRequest request = new DefaultInvocationRequest();
         request.setBaseDirectory(dir.toFile());
-        request.setBatchMode(true);
+        request.setBatchMode(input == null);
+        if (input != null) {
+            request.setInputStream(new java.io.ByteArrayInputStream(input.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
         request.setLocalRepositoryDirectory(new File(System.getProperty("it.repo")));
         List<String> goals = new ArrayList<>(List.of(args));
         goals.add("-Dmaven.repo.local.tail=" + System.getProperty("it.userRepo"));

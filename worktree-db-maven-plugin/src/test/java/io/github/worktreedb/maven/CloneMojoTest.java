@@ -134,6 +134,22 @@ class CloneMojoTest {
 
     @Test
     @InjectMojo(goal = "clone")
+    @MojoParameter(name = "connectTimeout", value = "1")
+    void aServerThatNeverAnswersFailsWithinSecondsInsteadOfHanging(CloneMojo mojo) throws Exception {
+        inWorktree(mojo);
+        // accepts TCP connections (the kernel's backlog) but never speaks PostgreSQL
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            mojo.url = "postgres://" + role + ":" + password + "@127.0.0.1:" + silent.getLocalPort() + "/" + main;
+            long start = System.nanoTime();
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () ->
+                    assertThatThrownBy(mojo::execute).isInstanceOf(MojoExecutionException.class)
+                            .hasMessageContaining("Cannot reach PostgreSQL at 127.0.0.1:" + silent.getLocalPort()));
+            System.out.printf("silent server: gave up after %.1f s%n", (System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    @Test
+    @InjectMojo(goal = "clone")
     @MojoParameter(name = "skip", value = "true")
     void skipDoesNothingAtAll(CloneMojo mojo) throws Exception {
         mojo.project = new MavenProject();

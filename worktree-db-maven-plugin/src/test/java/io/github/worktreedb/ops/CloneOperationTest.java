@@ -195,4 +195,58 @@ class CloneOperationTest {
                 .hasMessageContaining("was not created by worktree-db");
         assertThat(PG.queryIn(main + "_manual", "SELECT count(*) FROM mine")).isEqualTo("0");
     }
+
+    @Test
+    void twoSimultaneousClonesOfOneWorktreeCreateItOnce() throws Exception {
+        Path wt = repo.addWorktree(tmp.resolve("shop-race"), "race");
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var start = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<CloneOperation.Result>> runs = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                runs.add(pool.submit(() -> {
+                    start.await();
+                    return new CloneOperation(WorktreeContext.resolve(config(wt).build(), Log.NONE), Log.NONE,
+                            Confirmation.NOBODY, "test").run();
+                }));
+            }
+            start.countDown();
+            List<CloneOperation.Outcome> outcomes = new ArrayList<>();
+            for (var f : runs) {
+                outcomes.add(f.get(60, java.util.concurrent.TimeUnit.SECONDS).outcome());
+            }
+            assertThat(outcomes).containsExactlyInAnyOrder(CloneOperation.Outcome.CREATED, CloneOperation.Outcome.EXISTS);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(PG.queryIn(main + "_race", "SELECT count(*) FROM item")).isEqualTo("500");
+    }
+
+    @Test
+    void theMainWorktreeOnAFeatureBranchGetsItsOwnDatabase() {
+        repo.git("checkout", "-q", "-b", "feature/in-main");
+        CloneOperation.Result r = clone(config(repo.root()).build());
+        assertThat(r.outcome()).isEqualTo(CloneOperation.Outcome.CREATED);
+        assertThat(r.database()).isEqualTo(main + "_feature_in_main");
+    }
+
+    @Test
+    void twoBranchesThatMapToOneNameAreToldApart() {
+        Path first = repo.addWorktree(tmp.resolve("shop-a"), "feature/x");
+        Path second = repo.addWorktree(tmp.resolve("shop-b"), "feature-x");
+        clone(config(first).build());
+        assertThatThrownBy(() -> clone(config(second).build()))
+                .isInstanceOf(WorktreeDbException.class)
+                .hasMessageContaining("already belongs to the worktree " + first.toAbsolutePath().normalize())
+                .hasMessageContaining("-Dworktree-db.database=");
+        assertThat(clone(config(second).database(main + "_feature_x2").build()).outcome())
+                .isEqualTo(CloneOperation.Outcome.CREATED);
+    }
+
+    @Test
+    void explicitDatabaseNameCannotBeTheMainDatabase() {
+        Path wt = repo.addWorktree(tmp.resolve("shop-explicit"), "explicit");
+        assertThatThrownBy(() -> clone(config(wt).database(main).build()))
+                .hasMessageContaining("worktree-db.database='" + main + "' is the main database");
+    }
 }
