@@ -23,6 +23,20 @@ class CloneIT {
         assertThat(r.log()).as("no stack trace without -e").doesNotContainPattern("(?m)^\\s+at [a-z]+\\.");
     }
 
+    /** A worktree on {@code branch} whose database was cloned and then emptied of orders. */
+    private static Path clonedThenChanged(Sample s, String branch) throws Exception {
+        s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");
+        Path wt = s.worktree(branch);
+        MavenRunner.Result r = MavenRunner.run(wt, "worktree-db:clone");
+        assertThat(r.succeeded()).as(r.log()).isTrue();
+        String target = r.log().lines().filter(l -> l.contains("Cloned ")).findFirst().orElseThrow()
+                .replaceAll(".* → (\\S+) .*", "$1");
+        try (Connection c = PG.admin(target)) {
+            c.createStatement().execute("DELETE FROM orders");
+        }
+        return wt;
+    }
+
     @Test
     void clonesInALinkedWorktreeWhoseEnvFileIsOnlyInTheMainWorktreeAndIsIdempotent() throws Exception {
         Sample s = Sample.create("linked");
@@ -61,13 +75,8 @@ class CloneIT {
     @Test
     void forceReCreatesOnlyWhenConfirmedInBatchMode() throws Exception {
         Sample s = Sample.create("force");
-        s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");
-        Path wt = s.worktree("feature/force");
+        Path wt = clonedThenChanged(s, "feature/force");
         String target = s.main + "_feature_force";
-        assertThat(MavenRunner.run(wt, "worktree-db:clone").succeeded()).isTrue();
-        try (Connection c = PG.admin(target)) {
-            c.createStatement().execute("DELETE FROM orders");
-        }
 
         MavenRunner.Result unconfirmed = MavenRunner.run(wt, "worktree-db:clone", "-Dworktree-db.force=true");
         assertThat(unconfirmed.succeeded()).as(unconfirmed.log()).isTrue();
@@ -89,13 +98,8 @@ class CloneIT {
     @Test
     void forceInAnInteractiveBuildAsksFirst() throws Exception {
         Sample s = Sample.create("interactive");
-        s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");
-        Path wt = s.worktree("feature/ask");
+        Path wt = clonedThenChanged(s, "feature/ask");
         String target = s.main + "_feature_ask";
-        assertThat(MavenRunner.run(wt, "worktree-db:clone").succeeded()).isTrue();
-        try (Connection c = PG.admin(target)) {
-            c.createStatement().execute("DELETE FROM orders");
-        }
 
         MavenRunner.Result no = MavenRunner.runInteractive(wt, "n\n", "worktree-db:clone", "-Dworktree-db.force=true");
         assertThat(no.succeeded()).as(no.log()).isTrue();
@@ -122,6 +126,18 @@ class CloneIT {
         assertThat(r.succeeded()).as(r.log()).isTrue();
         assertThat(r.log()).contains("found in " + s.repo.root().toAbsolutePath() + "/config/db.env:3 (PGDATABASE)");
         assertThat(PG.exists(s.main + "_feature_env")).isTrue();
+    }
+
+    @Test
+    void aPasswordGivenOnTheCommandLineWorksAndStaysOutOfTheDebugLog() {
+        Sample s = Sample.create("debuglog");
+        s.writeMainEnv("DB_NAME=" + s.main + "\nDB_PORT=" + PG.port() + "\nDB_USER=" + s.role + "\n");
+        Path wt = s.worktree("feature/debug");
+        // MavenRunner fails the test if the password shows anywhere in this -X log
+        MavenRunner.Result r = MavenRunner.run(wt, "-X", "worktree-db:clone", "-Dworktree-db.password=" + s.password);
+        assertThat(r.succeeded()).as(r.log()).isTrue();
+        assertThat(r.log()).contains("(f) password = <password>${worktree-db.password}</password>");
+        assertThat(PG.exists(s.main + "_feature_debug")).isTrue();
     }
 
     @Test

@@ -38,24 +38,7 @@ public final class Demo {
         Path work = MavenRunner.workDir();
         Sample.delete(work);
         GitRepo repo = GitRepo.init(work.resolve("shop"));
-        repo.write("pom.xml", """
-                <project xmlns="http://maven.apache.org/POM/4.0.0">
-                  <modelVersion>4.0.0</modelVersion>
-                  <groupId>demo</groupId>
-                  <artifactId>shop</artifactId>
-                  <version>1.0</version>
-                  <packaging>pom</packaging>
-                  <build>
-                    <plugins>
-                      <plugin>
-                        <groupId>io.github.worktreedb</groupId>
-                        <artifactId>worktree-db-maven-plugin</artifactId>
-                        <version>%s</version>
-                      </plugin>
-                    </plugins>
-                  </build>
-                </project>
-                """.formatted(MavenRunner.pluginVersion()));
+        repo.write("pom.xml", Sample.pomDeclaringPlugin(""));
         repo.commitAll("the shop's build");
         repo.write(".env", "# gitignored, so only the main worktree has it\nDATABASE_URL=postgres://" + role + ":"
                 + URLEncoder.encode(password, StandardCharsets.UTF_8) + "@localhost:" + pg.port() + "/" + main + "\n");

@@ -72,6 +72,11 @@ public final class Sample {
     }
 
     public String pom(String pluginConfiguration) {
+        return pomDeclaringPlugin(pluginConfiguration);
+    }
+
+    /** A {@code pom}-packaged project {@code shop} that declares the plugin under test with this XML inside it. */
+    public static String pomDeclaringPlugin(String pluginConfiguration) {
         return """
                 <project xmlns="http://maven.apache.org/POM/4.0.0">
                   <modelVersion>4.0.0</modelVersion>

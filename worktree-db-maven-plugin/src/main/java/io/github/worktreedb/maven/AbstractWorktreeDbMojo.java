@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Properties;
 import org.apache.maven.execution.MavenSession;
 import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugin.MojoExecution;
 import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.PluginParameterExpressionEvaluator;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugin.descriptor.PluginDescriptor;
 import org.apache.maven.plugins.annotations.Parameter;
@@ -22,6 +24,8 @@ import org.apache.maven.settings.building.SettingsProblem;
 import org.apache.maven.settings.crypto.DefaultSettingsDecryptionRequest;
 import org.apache.maven.settings.crypto.SettingsDecrypter;
 import org.apache.maven.settings.crypto.SettingsDecryptionResult;
+import org.codehaus.plexus.component.configurator.expression.ExpressionEvaluationException;
+import org.codehaus.plexus.configuration.PlexusConfiguration;
 
 /**
  * What every goal shares: the configuration model, skip, and the mapping of core errors to Maven's.
@@ -55,9 +59,16 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
     @Parameter(property = PropertyNames.USERNAME)
     protected String username;
 
-    /** Password for the server; overrides what the URL, the env file or {@code serverId} says. Never logged. */
+    /**
+     * Password for the server (a string); overrides what the URL, the env file or {@code serverId} says. Never logged:
+     * it is kept as unevaluated configuration, so even Maven's {@code -X} dump shows only the expression
+     * ({@code ${worktree-db.password}}, {@code ${env.DB_PASSWORD}}). Prefer those, or {@code serverId}, to a literal.
+     */
     @Parameter(property = PropertyNames.PASSWORD)
-    protected String password;
+    protected PlexusConfiguration password;
+
+    @Parameter(defaultValue = "${mojoExecution}", readonly = true)
+    protected MojoExecution mojoExecution;
 
     /**
      * The worktree database's name: {@code ${main}} (main database), {@code ${branch}} (branch, or the worktree
@@ -134,7 +145,7 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
 
     private WorktreeDbConfig configuration() {
         String user = username;
-        String pass = password;
+        String pass = passwordValue();
         String origin = user != null || pass != null ? "-D" + PropertyNames.USERNAME + "/-D" + PropertyNames.PASSWORD : null;
         if (serverId != null && !serverId.isBlank()) {
             Server server = decryptedServer(serverId.strip());
@@ -163,6 +174,23 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
                 .strategy(Strategy.AUTO);
         configure(b);
         return b.build();
+    }
+
+    /** The password parameter's value, its expressions evaluated here rather than in Maven's (logged) configurator. */
+    private String passwordValue() {
+        String raw = password == null ? null : password.getValue();
+        if (raw == null || raw.isEmpty()) {
+            return null;
+        }
+        if (session == null || mojoExecution == null || !raw.contains("${")) {
+            return raw;
+        }
+        try {
+            Object value = new PluginParameterExpressionEvaluator(session, mojoExecution).evaluate(raw);
+            return value == null ? null : value.toString();
+        } catch (ExpressionEvaluationException e) {
+            throw WorktreeDbException.user("Cannot evaluate " + PropertyNames.PASSWORD + ": " + e.getMessage());
+        }
     }
 
     private Server decryptedServer(String id) {

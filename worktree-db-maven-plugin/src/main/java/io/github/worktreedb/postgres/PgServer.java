@@ -80,7 +80,10 @@ public final class PgServer {
         String where = spec.hosts().stream().map(ConnectionSpec.HostPort::display)
                 .collect(java.util.stream.Collectors.joining(", "));
         String state = e.getSQLState() == null ? "" : e.getSQLState();
-        String detail = Secrets.redact(e.getMessage(), spec.password());
+        String detail = Secrets.redact(e.getMessage(), spec.password()).strip();
+        if (detail.endsWith(".")) {
+            detail = detail.substring(0, detail.length() - 1);
+        }
         if (state.equals("28P01") || state.equals("28000")) {
             return new WorktreeDbException(WorktreeDbException.Kind.USER, "PostgreSQL at " + where + " refused the login of user '"
                     + spec.user() + "': " + detail + ". Check the credentials in " + origin
