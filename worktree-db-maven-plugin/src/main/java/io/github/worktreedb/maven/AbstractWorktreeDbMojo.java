@@ -6,7 +6,6 @@ import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.WorktreeDbException;
 import io.github.worktreedb.ops.WorktreeContext;
-import java.io.File;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -226,10 +225,5 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
 
     protected String pluginVersion() {
         return plugin != null && plugin.getVersion() != null ? plugin.getVersion() : "unknown";
-    }
-
-    /** The base directory, for messages. */
-    protected File basedir() {
-        return project.getBasedir();
     }
 }

@@ -77,7 +77,7 @@ public final class CloneOperation {
             try {
                 return cloneLocked(catalog, main, target, start);
             } finally {
-                catalog.unlock(target);
+                unlockQuietly(catalog, target);
             }
         } catch (SQLException e) {
             throw WorktreeDbException.environment("Clone of " + main + " into " + target + " failed: "
@@ -147,6 +147,15 @@ public final class CloneOperation {
         log.info((recreate ? "Re-created " : "Cloned ") + main + " → " + target + " (" + Sizes.human(bytes) + ", "
                 + strategyLabel(strategy) + ", " + Sizes.seconds(took) + ")");
         return new Result(recreate ? Outcome.RECREATED : Outcome.CREATED, target, strategyLabel(strategy), bytes, took);
+    }
+
+    /** The lock goes with the session anyway; a failed unlock must not hide the error that got us here. */
+    private void unlockQuietly(Catalog catalog, String target) {
+        try {
+            catalog.unlock(target);
+        } catch (SQLException e) {
+            log.debug("Could not release the lock on " + target + " (it ends with the session): " + e.getMessage());
+        }
     }
 
     private boolean belongsElsewhere(Marker m) {
