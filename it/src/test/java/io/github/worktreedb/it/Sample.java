@@ -4,8 +4,6 @@ import io.github.worktreedb.testing.GitRepo;
 import io.github.worktreedb.testing.TestPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -25,21 +23,22 @@ public final class Sample {
     public final String main;
     public final GitRepo repo;
     public final Path dir;
+    private final String url;
 
     private Sample(String name, String pluginConfiguration) {
-        role = TestPostgres.uniqueName("it");
         // characters that need percent-encoding in a URL and quoting in SQL
-        password = "S3cr@t/" + role + ":'%";
-        main = TestPostgres.uniqueName("shop");
-        MavenRunner.secret(password);
-        PG.createRole(role, password);
-        PG.createDatabase(main, role, """
+        TestPostgres.OwnedDatabase db = PG.createOwnedDatabase("it", r -> "S3cr@t/" + r + ":'%", """
                 CREATE TABLE customer(id int PRIMARY KEY, name text NOT NULL);
                 CREATE TABLE orders(id int PRIMARY KEY, customer_id int REFERENCES customer, total numeric(10,2));
                 CREATE INDEX orders_customer ON orders(customer_id);
                 INSERT INTO customer SELECT g, 'customer ' || g FROM generate_series(1, 1000) g;
                 INSERT INTO orders SELECT g, 1 + g % 1000, g * 1.5 FROM generate_series(1, 5000) g;
                 """);
+        role = db.role();
+        password = db.password();
+        main = db.database();
+        MavenRunner.secret(password);
+        url = PG.url(db);
         dir = MavenRunner.workDir().resolve(name + "-" + main);
         delete(dir);
         repo = GitRepo.init(dir.resolve("shop"));
@@ -58,8 +57,7 @@ public final class Sample {
 
     /** {@code DATABASE_URL=postgres://role:password@localhost:port/main} (password percent-encoded). */
     public String databaseUrl() {
-        return "postgres://" + role + ":" + URLEncoder.encode(password, StandardCharsets.UTF_8) + "@localhost:" + PG.port()
-                + "/" + main;
+        return url;
     }
 
     /** Writes the main worktree's (gitignored) {@code .env}. */

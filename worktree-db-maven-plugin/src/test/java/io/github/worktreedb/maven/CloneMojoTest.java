@@ -45,11 +45,10 @@ class CloneMojoTest {
 
     @BeforeEach
     void setUp() {
-        role = TestPostgres.uniqueName("mojo");
-        password = "pw-" + role;
-        main = TestPostgres.uniqueName("shop");
-        PG.createRole(role, password);
-        PG.createDatabase(main, role, "CREATE TABLE t(x int); INSERT INTO t VALUES (1), (2)");
+        var db = PG.createOwnedDatabase("mojo", r -> "pw-" + r, "CREATE TABLE t(x int); INSERT INTO t VALUES (1), (2)");
+        role = db.role();
+        password = db.password();
+        main = db.database();
         repo = GitRepo.init(tmp.resolve("shop"));
         worktree = repo.addWorktree(tmp.resolve("shop-wire"), "wire/me");
     }

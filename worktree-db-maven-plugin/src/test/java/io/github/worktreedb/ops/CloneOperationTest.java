@@ -55,15 +55,13 @@ class CloneOperationTest {
 
     @BeforeEach
     void mainDatabase() {
-        role = TestPostgres.uniqueName("app");
-        password = "pw-" + role + "-'\"$x";
-        main = TestPostgres.uniqueName("shop");
-        PG.createRole(role, password);
-        PG.createDatabase(main, role, "CREATE TABLE item(id int PRIMARY KEY, name text); "
+        var db = PG.createOwnedDatabase("app", r -> "pw-" + r + "-'\"$x", "CREATE TABLE item(id int PRIMARY KEY, name text); "
                 + "INSERT INTO item SELECT g, 'item ' || g FROM generate_series(1, 500) g;");
+        role = db.role();
+        password = db.password();
+        main = db.database();
         repo = GitRepo.init(tmp.resolve("shop"));
-        repo.write(".env", "DATABASE_URL=postgres://" + role + ":" + java.net.URLEncoder.encode(password,
-                java.nio.charset.StandardCharsets.UTF_8) + "@localhost:" + PG.port() + "/" + main + "\n");
+        repo.write(".env", "DATABASE_URL=" + PG.url(db) + "\n");
     }
 
     private WorktreeDbConfig.Builder config(Path dir) {

@@ -195,6 +195,34 @@ public final class TestPostgres {
         return prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8).toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * A main database owned by its own login role.
+     *
+     * @param role a login role with CREATEDB and {@code password}
+     * @param database the database, owned by {@code role}
+     */
+    public record OwnedDatabase(String role, String password, String database) {}
+
+    /**
+     * Creates a role named {@code rolePrefix_<hex>} whose password is {@code passwordOf(role)}, and a database
+     * {@code shop_<hex>} it owns, set up by {@code setupSql} run as that role.
+     */
+    public OwnedDatabase createOwnedDatabase(String rolePrefix, java.util.function.UnaryOperator<String> passwordOf,
+            String setupSql) {
+        String role = uniqueName(rolePrefix);
+        String password = passwordOf.apply(role);
+        String database = uniqueName("shop");
+        createRole(role, password);
+        createDatabase(database, role, setupSql);
+        return new OwnedDatabase(role, password, database);
+    }
+
+    /** {@code postgres://role:password@host:port/database}, the password percent-encoded. */
+    public String url(OwnedDatabase db) {
+        return "postgres://" + db.role() + ":" + java.net.URLEncoder.encode(db.password(), java.nio.charset.StandardCharsets.UTF_8)
+                .replace("+", "%20") + "@" + host + ":" + port + "/" + db.database();
+    }
+
     /** Creates a login role with a password and CREATEDB. */
     public void createRole(String role, String password) {
         sql(format("CREATE ROLE %I LOGIN CREATEDB PASSWORD %L", role, password));
