@@ -149,6 +149,45 @@ public final class DatabaseUrls {
         return new ConnectionSpec(hosts, database, user, password, params);
     }
 
+    /**
+     * The URL with only its database name replaced: every other character (user, password, hosts, parameters and
+     * their encoding) stays as it was. {@code newDatabase} must be a plain identifier (it is not encoded).
+     */
+    public static String replaceDatabase(String url, String newDatabase) {
+        int q = url.indexOf('?');
+        int end = q >= 0 ? q : url.length();
+        if (q >= 0) {
+            // ?dbname= wins over the path, as in libpq
+            int p = q + 1;
+            while (p < url.length()) {
+                int amp = url.indexOf('&', p);
+                int pairEnd = amp < 0 ? url.length() : amp;
+                if (url.startsWith("dbname=", p)) {
+                    return url.substring(0, p + 7) + newDatabase + url.substring(pairEnd);
+                }
+                p = pairEnd + 1;
+            }
+        }
+        String lower = url.toLowerCase(Locale.ROOT);
+        int afterScheme = lower.indexOf(':') + 1;
+        if (lower.startsWith("jdbc:postgresql:")) {
+            afterScheme = "jdbc:postgresql:".length();
+        }
+        if (!url.startsWith("//", afterScheme)) {
+            int from = url.startsWith("/", afterScheme) ? afterScheme + 1 : afterScheme;
+            return url.substring(0, from) + newDatabase + url.substring(end);
+        }
+        int at = url.lastIndexOf('@', end - 1);
+        int hostStart = at >= afterScheme ? at + 1 : afterScheme + 2;
+        int slash = url.indexOf('/', hostStart);
+        if (slash < 0 || slash > end) {
+            return url.substring(0, end) + "/" + newDatabase + url.substring(end);
+        }
+        int hash = url.indexOf('#', slash);
+        int dbEnd = hash >= 0 && hash < end ? hash : end;
+        return url.substring(0, slash + 1) + newDatabase + url.substring(dbEnd);
+    }
+
     private static List<String> splitHosts(String hostSpec) {
         List<String> out = new ArrayList<>();
         int depth = 0;

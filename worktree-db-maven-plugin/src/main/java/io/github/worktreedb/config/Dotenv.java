@@ -22,13 +22,22 @@ import java.util.regex.Pattern;
  * with their line numbers; nothing is dropped silently.
  *
  * @param path where the file is (for messages)
+ * @param content the file's text, exactly as read
  * @param entries the assignments in file order (a later one for the same key wins in {@link #get})
  * @param problems lines that could not be read as an assignment
  */
-public record Dotenv(Path path, List<Entry> entries, List<Problem> problems) {
+public record Dotenv(Path path, String content, List<Entry> entries, List<Problem> problems) {
 
-    /** One {@code KEY=value} assignment; {@code line} is where it starts (1-based). */
-    public record Entry(String key, String value, int line) {}
+    /**
+     * One {@code KEY=value} assignment.
+     *
+     * @param value the value as the application sees it (quotes removed, escapes and references resolved)
+     * @param line where it starts (1-based)
+     * @param valueStart offset in {@link #content()} of the raw value (inside the quotes, if any)
+     * @param valueEnd offset just after the raw value
+     * @param quote the quote character, or {@code 0} for an unquoted value
+     */
+    public record Entry(String key, String value, int line, int valueStart, int valueEnd, char quote) {}
 
     /** A line that is not an assignment. */
     public record Problem(int line, String reason) {}
@@ -64,68 +73,87 @@ public record Dotenv(Path path, List<Entry> entries, List<Problem> problems) {
     }
 
     public static Dotenv parse(Path path, String content) {
-        if (content.startsWith("\uFEFF")) {
-            content = content.substring(1);
-        }
-        String[] lines = content.split("\r?\n", -1);
         List<Entry> entries = new ArrayList<>();
         List<Problem> problems = new ArrayList<>();
         Map<String, String> seen = new LinkedHashMap<>();
-        for (int i = 0; i < lines.length; i++) {
-            int lineNo = i + 1;
-            String line = stripCr(lines[i]);
-            String t = line.strip();
-            if (t.isEmpty() || t.startsWith("#")) {
-                continue;
-            }
-            if (t.startsWith("export ") || t.startsWith("export\t")) {
-                t = t.substring(6).stripLeading();
-            }
-            int eq = t.indexOf('=');
-            if (eq < 0) {
-                problems.add(new Problem(lineNo, "not a KEY=value line"));
-                continue;
-            }
-            String key = t.substring(0, eq).strip();
-            if (!KEY.matcher(key).matches()) {
-                problems.add(new Problem(lineNo, "the text before '=' is not a valid key (letters, digits, '_', '.', '-')"));
-                continue;
-            }
-            String rest = t.substring(eq + 1).stripLeading();
-            String value;
-            if (rest.startsWith("\"") || rest.startsWith("'") || rest.startsWith("`")) {
-                char quote = rest.charAt(0);
-                StringBuilder raw = new StringBuilder(rest.substring(1));
-                int close = closingQuote(raw, quote);
-                int startLine = i;
-                while (close < 0 && i + 1 < lines.length) {
-                    i++;
-                    raw.append('\n').append(stripCr(lines[i]));
-                    close = closingQuote(raw, quote);
+        int pos = content.startsWith("\uFEFF") ? 1 : 0;
+        int lineNo = 1;
+        while (pos <= content.length()) {
+            int eol = content.indexOf('\n', pos);
+            int next = eol < 0 ? content.length() + 1 : eol + 1;
+            int end = eol < 0 ? content.length() : (eol > pos && content.charAt(eol - 1) == '\r' ? eol - 1 : eol);
+            int lines = parseAssignment(content, pos, end, lineNo, entries, problems, seen);
+            if (lines > 1) {
+                // a quoted value ran over several lines: continue after the line that closed it
+                for (int i = 1; i < lines; i++) {
+                    next = content.indexOf('\n', next) + 1;
+                    if (next == 0) {
+                        next = content.length() + 1;
+                        break;
+                    }
                 }
-                if (close < 0) {
-                    problems.add(new Problem(startLine + 1, "the " + quote + " quote of " + key + " is never closed"));
-                    i = startLine; // keep reading after the bad line, not after the whole file
-                    continue;
-                }
-                String inner = raw.substring(0, close);
-                value = quote == '"' ? expand(unescape(inner), seen) : inner;
-                lineNo = startLine + 1;
-            } else {
-                value = expand(stripInlineComment(rest).strip(), seen);
             }
-            entries.add(new Entry(key, value, lineNo));
-            seen.put(key, value);
+            lineNo += lines;
+            pos = next;
         }
-        return new Dotenv(path, entries, problems);
+        return new Dotenv(path, content, entries, problems);
     }
 
-    private static String stripCr(String s) {
-        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+    /** Reads the assignment that starts on the line {@code [start, end)}; returns how many lines it took. */
+    private static int parseAssignment(String content, int start, int end, int lineNo, List<Entry> entries,
+            List<Problem> problems, Map<String, String> seen) {
+        int i = skipBlanks(content, start, end);
+        if (i == end || content.charAt(i) == '#') {
+            return 1;
+        }
+        if (content.startsWith("export", i) && i + 6 < end && (content.charAt(i + 6) == ' ' || content.charAt(i + 6) == '\t')) {
+            i = skipBlanks(content, i + 6, end);
+        }
+        int eq = content.indexOf('=', i);
+        if (eq < 0 || eq >= end) {
+            problems.add(new Problem(lineNo, "not a KEY=value line"));
+            return 1;
+        }
+        String key = content.substring(i, eq).strip();
+        if (!KEY.matcher(key).matches()) {
+            problems.add(new Problem(lineNo, "the text before '=' is not a valid key (letters, digits, '_', '.', '-')"));
+            return 1;
+        }
+        int v = skipBlanks(content, eq + 1, end);
+        char first = v < end ? content.charAt(v) : 0;
+        if (first == '"' || first == '\'' || first == '`') {
+            int close = closingQuote(content, v + 1, first);
+            if (close < 0) {
+                problems.add(new Problem(lineNo, "the " + first + " quote of " + key + " is never closed"));
+                return 1;
+            }
+            String inner = content.substring(v + 1, close).replace("\r\n", "\n");
+            String value = first == '"' ? expand(unescape(inner), seen) : inner;
+            entries.add(new Entry(key, value, lineNo, v + 1, close, first));
+            seen.put(key, value);
+            return 1 + (int) content.substring(v + 1, close).chars().filter(c -> c == '\n').count();
+        }
+        int valueEnd = inlineCommentStart(content, v, end);
+        while (valueEnd > v && Character.isWhitespace(content.charAt(valueEnd - 1))) {
+            valueEnd--;
+        }
+        String value = expand(content.substring(v, valueEnd), seen);
+        entries.add(new Entry(key, value, lineNo, v, valueEnd, (char) 0));
+        seen.put(key, value);
+        return 1;
     }
 
-    private static int closingQuote(CharSequence s, char quote) {
-        for (int i = 0; i < s.length(); i++) {
+    private static int skipBlanks(String s, int from, int end) {
+        int i = from;
+        while (i < end && (s.charAt(i) == ' ' || s.charAt(i) == '\t')) {
+            i++;
+        }
+        return i;
+    }
+
+    /** The closing quote at or after {@code from} (a backslash escapes in double quotes), or -1. */
+    private static int closingQuote(String s, int from, char quote) {
+        for (int i = from; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '\\' && quote == '"') {
                 i++;
@@ -136,13 +164,14 @@ public record Dotenv(Path path, List<Entry> entries, List<Problem> problems) {
         return -1;
     }
 
-    private static String stripInlineComment(String value) {
-        for (int i = 0; i < value.length(); i++) {
-            if (value.charAt(i) == '#' && i > 0 && Character.isWhitespace(value.charAt(i - 1))) {
-                return value.substring(0, i);
+    /** Where an inline comment ({@code #} after white space) starts in {@code [from, end)}, else {@code end}. */
+    private static int inlineCommentStart(String s, int from, int end) {
+        for (int i = from; i < end; i++) {
+            if (s.charAt(i) == '#' && i > from && Character.isWhitespace(s.charAt(i - 1))) {
+                return i;
             }
         }
-        return value;
+        return end;
     }
 
     private static String unescape(String s) {
