@@ -1,6 +1,8 @@
 package io.github.worktreedb.config;
 
+import io.github.worktreedb.core.WorktreeDbException;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,8 +52,25 @@ public record Dotenv(Path path, String content, List<Entry> entries, List<Proble
         problems = List.copyOf(problems);
     }
 
-    public static Dotenv read(Path path) throws IOException {
-        return parse(path, Files.readString(path, StandardCharsets.UTF_8));
+    /**
+     * Reads and parses an env file.
+     *
+     * @param shown how to name the file in an error
+     * @throws WorktreeDbException when it is not a regular file, cannot be read, or is not UTF-8
+     */
+    public static Dotenv load(Path path, String shown) {
+        if (!Files.isRegularFile(path)) {
+            throw WorktreeDbException.user(shown + " is not a regular file. Remove it or take it out of worktree-db.envFiles.");
+        }
+        try {
+            return parse(path, Files.readString(path, StandardCharsets.UTF_8));
+        } catch (CharacterCodingException e) {
+            throw WorktreeDbException.user(shown + " is not UTF-8 text, so it is left as it is. Save it as UTF-8, or take "
+                    + "it out of worktree-db.envFiles.");
+        } catch (IOException e) {
+            throw WorktreeDbException.user("Cannot read " + shown + ": " + e.getMessage() + ". Fix its permissions, or take "
+                    + "it out of worktree-db.envFiles.");
+        }
     }
 
     /** The value of the last assignment of {@code key}. */

@@ -3,7 +3,6 @@ package io.github.worktreedb.config;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.WorktreeDbException;
 import io.github.worktreedb.git.GitWorktree;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -60,17 +59,17 @@ public final class MainDatabaseLocator {
             for (String name : config.envFiles()) {
                 Path file = root.resolve(name).normalize();
                 String shown = display(file, git);
+                Path original = git.backupOf(name);
+                if (root.equals(git.root()) && !git.isMainWorktree() && Files.isRegularFile(original)) {
+                    // rewrite-env pointed this file at the worktree database; the main database is in its original
+                    file = original;
+                    shown = shown + " (original kept by rewrite-env)";
+                }
                 if (!Files.isRegularFile(file)) {
                     searched.add(shown + ": not there");
                     continue;
                 }
-                Dotenv env;
-                try {
-                    env = Dotenv.read(file);
-                } catch (IOException e) {
-                    throw WorktreeDbException.user("Cannot read " + shown + ": " + e.getMessage()
-                            + ". Fix its permissions, or name other files with -Dworktree-db.envFiles.");
-                }
+                Dotenv env = Dotenv.load(file, shown);
                 Optional<EnvDatabaseSettings.Found> hit = EnvDatabaseSettings.find(env, shown);
                 for (Dotenv.Problem p : env.problems()) {
                     log.warn(shown + ":" + p.line() + ": " + p.reason() + " (line ignored)");

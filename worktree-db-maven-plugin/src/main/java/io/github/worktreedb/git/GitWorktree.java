@@ -86,6 +86,40 @@ public record GitWorktree(
         }
     }
 
+    /**
+     * Which of {@code files} (inside this worktree) git tracks: they are in this worktree's index, so they are
+     * committed or about to be, and the plugin never writes them.
+     */
+    public java.util.Set<Path> tracked(java.util.Collection<Path> files) {
+        java.util.Set<Path> out = new java.util.HashSet<>();
+        try (Repository repo = new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setWorkTree(root.toFile())
+                .setMustExist(true).build()) {
+            org.eclipse.jgit.dircache.DirCache index = repo.readDirCache();
+            for (Path f : files) {
+                Path abs = f.toAbsolutePath().normalize();
+                if (abs.startsWith(root)) {
+                    String rel = root.relativize(abs).toString().replace(java.io.File.separatorChar, '/');
+                    if (index.findEntry(rel) >= 0) {
+                        out.add(f);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw WorktreeDbException.environment("Could not read the git index of " + root + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** Where the plugin keeps this worktree's own state: inside its git dir, so never in the tree nor committed. */
+    public Path stateDir() {
+        return gitDir.resolve("worktree-db");
+    }
+
+    /** The original of an env file, kept by {@code rewrite-env} before it first changed or copied it. */
+    public Path backupOf(String envFile) {
+        return stateDir().resolve("backup").resolve(envFile).normalize();
+    }
+
     private static Path mainRootOf(Path commonDir) {
         // a non-bare repository keeps its common dir as <main worktree>/.git
         if (commonDir.getFileName() != null && commonDir.getFileName().toString().equals(Constants.DOT_GIT)) {

@@ -1,0 +1,164 @@
+package io.github.worktreedb.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.worktreedb.config.WorktreeDbConfig;
+import io.github.worktreedb.core.Log;
+import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.testing.GitRepo;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** rewrite-env in real git repositories with linked worktrees made by the git command line. */
+class RewriteEnvOperationTest {
+
+    static final String MAIN_ENV = "# shop\r\nexport DATABASE_URL=\"postgres://app:s3cr%40t@localhost:5432/shop?sslmode=disable\"\r\n"
+            + "ANALYTICS_DATABASE_URL=postgres://app:s3cr%40t@localhost:5432/analytics\r\nPORT=3000 # web\r\nSECRET='a$b#c'";
+
+    @TempDir
+    Path tmp;
+
+    GitRepo repo;
+    final List<String> lines = new ArrayList<>();
+    final Log log = new Log() {
+        @Override
+        public void info(String m) {
+            lines.add("INFO " + m);
+        }
+
+        @Override
+        public void warn(String m) {
+            lines.add("WARN " + m);
+        }
+
+        @Override
+        public void debug(String m) {}
+
+        @Override
+        public boolean isDebugEnabled() {
+            return false;
+        }
+    };
+
+    @BeforeEach
+    void repository() {
+        repo = GitRepo.init(tmp.resolve("shop"));
+        repo.write(".env", MAIN_ENV);
+    }
+
+    private RewriteEnvOperation.Result rewrite(Path dir, boolean dryRun) {
+        WorktreeDbConfig config = WorktreeDbConfig.builder(dir).dryRun(dryRun).build();
+        return new RewriteEnvOperation(WorktreeContext.resolve(config, log), log).run();
+    }
+
+    @Test
+    void copiesFromTheMainWorktreeAndChangesOnlyTheDatabaseName() throws Exception {
+        Path wt = repo.addWorktree(tmp.resolve("shop-x"), "feature/x");
+        RewriteEnvOperation.Result r = rewrite(wt, false);
+
+        assertThat(r.filesCopied()).isEqualTo(1);
+        assertThat(r.valuesChanged()).isEqualTo(1);
+        assertThat(Files.readString(wt.resolve(".env"))).isEqualTo(MAIN_ENV.replace("5432/shop?", "5432/shop_feature_x?"));
+        assertThat(Files.readString(repo.root().resolve(".env"))).isEqualTo(MAIN_ENV);
+        Path original = wt.resolve(".git").toFile().isFile()
+                ? Path.of(Files.readString(wt.resolve(".git")).replace("gitdir:", "").strip()).resolve("worktree-db/backup/.env")
+                : null;
+        assertThat(original).exists();
+        assertThat(Files.readString(original)).isEqualTo(MAIN_ENV);
+        assertThat(String.join("\n", lines)).doesNotContain("s3cr");
+    }
+
+    @Test
+    void aSecondRunChangesNothingAndTheMainDatabaseIsStillFound() throws Exception {
+        Path wt = repo.addWorktree(tmp.resolve("shop-y"), "feature/y");
+        rewrite(wt, false);
+        String after = Files.readString(wt.resolve(".env"));
+        lines.clear();
+
+        RewriteEnvOperation.Result again = rewrite(wt, false);
+        assertThat(again.valuesChanged()).isZero();
+        assertThat(again.filesCopied()).isZero();
+        assertThat(Files.readString(wt.resolve(".env"))).isEqualTo(after);
+        assertThat(lines).contains("INFO rewrite-env: .env already point(s) at shop_feature_y; nothing to change");
+
+        WorktreeContext ctx = WorktreeContext.resolve(WorktreeDbConfig.builder(wt).build(), Log.NONE);
+        assertThat(ctx.main().name()).isEqualTo("shop");
+        assertThat(ctx.main().origin()).isEqualTo(".env (original kept by rewrite-env):2 (DATABASE_URL)");
+        assertThat(ctx.database()).isEqualTo("shop_feature_y");
+    }
+
+    @Test
+    void aWorktreeFileIsRewrittenInPlaceKeepingItsOwnOtherSettings() throws Exception {
+        Path wt = repo.addWorktree(tmp.resolve("shop-own"), "feature/own");
+        String own = "DB_HOST=localhost\nDB_NAME=shop\nFEATURE_FLAG=on\n";
+        Files.writeString(wt.resolve(".env"), own);
+        Files.setPosixFilePermissions(wt.resolve(".env"), PosixFilePermissions.fromString("rw-------"));
+        rewrite(wt, false);
+        assertThat(Files.readString(wt.resolve(".env"))).isEqualTo(own.replace("DB_NAME=shop", "DB_NAME=shop_feature_own"));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(wt.resolve(".env")))).isEqualTo("rw-------");
+    }
+
+    @Test
+    void dryRunPrintsAMaskedDiffAndWritesNothing() {
+        Path wt = repo.addWorktree(tmp.resolve("shop-dry"), "feature/dry");
+        RewriteEnvOperation.Result r = rewrite(wt, true);
+        assertThat(r.valuesChanged()).isZero();
+        assertThat(wt.resolve(".env")).doesNotExist();
+        String out = String.join("\n", lines);
+        assertThat(out).contains("[dry run] Would copy .env from the main worktree");
+        assertThat(out).contains("-DATABASE_URL=postgres://app:****@localhost:5432/shop?sslmode=disable");
+        assertThat(out).contains("+DATABASE_URL=postgres://app:****@localhost:5432/shop_feature_dry?sslmode=disable");
+        assertThat(out).doesNotContain("s3cr");
+    }
+
+    @Test
+    void aTrackedFileIsNeverWrittenAndTheUserIsToldHowToOverrideIt() throws Exception {
+        repo.write("backend/.env", "DATABASE_URL=postgres://app:s3cr%40t@localhost/shop\n");
+        repo.git("add", "-f", "backend/.env");
+        repo.commitAll("commit an env file");
+        Path wt = repo.addWorktree(tmp.resolve("shop-tracked"), "feature/tracked");
+        String before = Files.readString(wt.resolve("backend/.env"));
+        rewrite(wt, false);
+        assertThat(Files.readString(wt.resolve("backend/.env"))).isEqualTo(before);
+        assertThat(lines).anySatisfy(l -> assertThat(l)
+                .startsWith("WARN backend/.env is tracked by git, so rewrite-env never changes it")
+                .contains("DATABASE_URL=postgres://app:****@localhost/shop_feature_tracked")
+                .doesNotContain("s3cr"));
+    }
+
+    @Test
+    void aReadOnlyFileIsAClearErrorAndStaysAsItWas() throws Exception {
+        Path wt = repo.addWorktree(tmp.resolve("shop-ro"), "feature/ro");
+        Files.writeString(wt.resolve(".env"), "DATABASE_URL=postgres://localhost/shop\n");
+        Files.setPosixFilePermissions(wt.resolve(".env"), PosixFilePermissions.fromString("r--r--r--"));
+        assertThatThrownBy(() -> rewrite(wt, false))
+                .isInstanceOf(WorktreeDbException.class)
+                .hasMessageContaining(".env is read-only, so it is left as it is. Make it writable (chmod u+w .env)");
+        assertThat(Files.readString(wt.resolve(".env"))).isEqualTo("DATABASE_URL=postgres://localhost/shop\n");
+    }
+
+    @Test
+    void aFileThatIsNotUtf8IsAClearError() throws Exception {
+        Path wt = repo.addWorktree(tmp.resolve("shop-latin1"), "feature/latin1");
+        byte[] latin1 = "DATABASE_URL=postgres://localhost/shop\nNAME=Caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1);
+        Files.write(wt.resolve(".env"), latin1);
+        assertThatThrownBy(() -> rewrite(wt, false)).hasMessageContaining(".env is not UTF-8 text, so it is left as it is");
+        assertThat(Files.readAllBytes(wt.resolve(".env"))).isEqualTo(latin1);
+    }
+
+    @Test
+    void theMainWorktreeIsLeftAlone() throws Exception {
+        repo.git("checkout", "-q", "-b", "feature/in-main");
+        RewriteEnvOperation.Result r = rewrite(repo.root(), false);
+        assertThat(r.mainWorktree()).isTrue();
+        assertThat(Files.readString(repo.root().resolve(".env"))).isEqualTo(MAIN_ENV);
+    }
+}
