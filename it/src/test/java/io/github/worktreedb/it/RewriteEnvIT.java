@@ -1,0 +1,92 @@
+package io.github.worktreedb.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.worktreedb.config.DatabaseUrls;
+import io.github.worktreedb.config.Dotenv;
+import io.github.worktreedb.testing.TestPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import org.junit.jupiter.api.Test;
+
+/** {@code rewrite-env} in real builds and real linked worktrees. */
+class RewriteEnvIT {
+
+    static final TestPostgres PG = TestPostgres.get();
+
+    static final String BOUND = """
+            <executions>
+              <execution>
+                <goals><goal>clone</goal><goal>rewrite-env</goal></goals>
+              </execution>
+            </executions>
+            """;
+
+    @Test
+    void boundWithCloneItGivesANewWorktreeWorkingEnvFilesAndStaysPutOnTheNextBuild() throws Exception {
+        Sample s = Sample.create("rewrite", BOUND);
+        String backend = "# backend\nexport DATABASE_URL=\"" + s.databaseUrl() + "\"\nANALYTICS_DATABASE_URL=postgres://x@localhost:"
+                + PG.port() + "/analytics\nPORT=8080\n";
+        String frontend = "VITE_API=http://localhost:8080\r\nDB_HOST=localhost\r\nDB_PORT=" + PG.port() + "\r\nDB_NAME=" + s.main
+                + "\r\n";
+        s.repo.write("backend/.env", backend);
+        s.repo.write("frontend/.env.local", frontend);
+        Path wt = s.worktree("feature/rewrite");
+        String target = s.main + "_feature_rewrite";
+
+        MavenRunner.Result first = MavenRunner.run(wt, "initialize");
+        assertThat(first.succeeded()).as(first.log()).isTrue();
+        assertThat(first.log()).contains("Copied backend/.env from the main worktree")
+                .contains("Copied frontend/.env.local from the main worktree")
+                .contains("rewrite-env: 2 value(s) in 2 file(s) now point at " + target);
+        assertThat(Files.readString(wt.resolve("backend/.env"))).isEqualTo(backend.replace("/" + s.main + "\"", "/" + target + "\""));
+        assertThat(Files.readString(wt.resolve("frontend/.env.local"))).isEqualTo(frontend.replace("DB_NAME=" + s.main, "DB_NAME=" + target));
+        assertThat(Files.readString(s.repo.root().resolve("backend/.env"))).isEqualTo(backend);
+        assertThat(Files.readString(s.repo.root().resolve("frontend/.env.local"))).isEqualTo(frontend);
+
+        // what the application would now connect to is this worktree's database, with the same credentials
+        String url = Dotenv.load(wt.resolve("backend/.env"), "backend/.env").get("DATABASE_URL").orElseThrow().value();
+        var spec = DatabaseUrls.parse(url);
+        try (Connection c = PG.connect(spec.database(), spec.user(), spec.password())) {
+            assertThat(c.getCatalog()).isEqualTo(target);
+        }
+
+        MavenRunner.Result second = MavenRunner.run(wt, "initialize");
+        assertThat(second.succeeded()).as(second.log()).isTrue();
+        assertThat(second.log()).contains("Main database " + s.main + " found in backend/.env (original kept by rewrite-env):2")
+                .contains("Database " + target + " already exists")
+                .contains("already point(s) at " + target + "; nothing to change");
+        assertThat(PG.databasesStartingWith(s.main)).containsExactly(s.main, target);
+    }
+
+    @Test
+    void dryRunShowsAMaskedDiffAndChangesNothing() throws Exception {
+        Sample s = Sample.create("rewrite-dry");
+        s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");
+        Path wt = s.worktree("feature/dry");
+        MavenRunner.Result r = MavenRunner.run(wt, "worktree-db:rewrite-env", "-Dworktree-db.dryRun=true");
+        assertThat(r.succeeded()).as(r.log()).isTrue();
+        assertThat(r.log()).contains("[dry run] Would copy .env from the main worktree")
+                .contains("-DATABASE_URL=postgres://" + s.role + ":****@localhost:" + PG.port() + "/" + s.main)
+                .contains("+DATABASE_URL=postgres://" + s.role + ":****@localhost:" + PG.port() + "/" + s.main + "_feature_dry");
+        assertThat(wt.resolve(".env")).doesNotExist();
+    }
+
+    @Test
+    void aCommittedEnvFileIsLeftAndTheOverrideIsExplained() throws Exception {
+        Sample s = Sample.create("rewrite-tracked");
+        String committed = "DB_HOST=localhost\nDB_PORT=" + PG.port() + "\nDB_NAME=" + s.main + "\nDB_USER=" + s.role + "\n";
+        s.repo.write("backend/.env", committed);
+        s.repo.git("add", "-f", "backend/.env");
+        s.repo.commitAll("commit the backend settings");
+        s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");
+        Path wt = s.worktree("feature/tracked");
+        MavenRunner.Result r = MavenRunner.run(wt, "worktree-db:rewrite-env");
+        assertThat(r.succeeded()).as(r.log()).isTrue();
+        assertThat(r.log()).contains("[WARNING] backend/.env is tracked by git, so rewrite-env never changes it")
+                .contains("DB_NAME=" + s.main + "_feature_tracked");
+        assertThat(Files.readString(wt.resolve("backend/.env"))).isEqualTo(committed);
+        assertThat(s.repo.git("-C", wt.toString(), "status", "--porcelain")).isEmpty();
+    }
+}
