@@ -39,7 +39,7 @@ class RewriteEnvIT {
         assertThat(first.succeeded()).as(first.log()).isTrue();
         assertThat(first.log()).contains("Copied backend/.env from the main worktree")
                 .contains("Copied frontend/.env.local from the main worktree")
-                .contains("rewrite-env: 2 value(s) in 2 file(s) now point at " + target);
+                .contains("rewrite-env: changed 2 value(s) in 2 file(s) for " + target);
         assertThat(Files.readString(wt.resolve("backend/.env"))).isEqualTo(backend.replace("/" + s.main + "\"", "/" + target + "\""));
         assertThat(Files.readString(wt.resolve("frontend/.env.local"))).isEqualTo(frontend.replace("DB_NAME=" + s.main, "DB_NAME=" + target));
         assertThat(Files.readString(s.repo.root().resolve("backend/.env"))).isEqualTo(backend);
@@ -88,5 +88,24 @@ class RewriteEnvIT {
                 .contains("DB_NAME=" + s.main + "_feature_tracked");
         assertThat(Files.readString(wt.resolve("backend/.env"))).isEqualTo(committed);
         assertThat(s.repo.git("-C", wt.toString(), "status", "--porcelain")).isEmpty();
+    }
+
+    @Test
+    void portsAreSpreadPerWorktreeAndStayPut() throws Exception {
+        Sample s = Sample.create("rewrite-ports");
+        s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\nPORT=3000\nVITE_PORT=\"5173\"\nOTHER_PORT=9000\n");
+        Path first = s.worktree("feature/one");
+        Path second = s.worktree("feature/two");
+        String[] args = {"worktree-db:rewrite-env", "-Dworktree-db.ports=PORT,VITE_PORT"};
+        assertThat(MavenRunner.run(first, args).succeeded()).isTrue();
+        MavenRunner.Result r = MavenRunner.run(second, args);
+        assertThat(r.succeeded()).as(r.log()).isTrue();
+        assertThat(r.log()).contains("Port index of this worktree: 2 (PORT, VITE_PORT + 20)");
+        assertThat(Files.readString(first.resolve(".env"))).contains("PORT=3010\nVITE_PORT=\"5183\"\nOTHER_PORT=9000\n");
+        assertThat(Files.readString(second.resolve(".env"))).contains("PORT=3020\nVITE_PORT=\"5193\"\nOTHER_PORT=9000\n");
+        String before = Files.readString(first.resolve(".env"));
+        assertThat(MavenRunner.run(first, args).log()).contains("already point(s) at");
+        assertThat(Files.readString(first.resolve(".env"))).isEqualTo(before);
+        assertThat(Files.readString(s.repo.root().resolve(".env"))).contains("PORT=3000\nVITE_PORT=\"5173\"");
     }
 }

@@ -21,6 +21,8 @@ public final class PropertyNames {
     public static final String DRY_RUN = PREFIX + "dryRun";
     public static final String MAINTENANCE_DATABASE = PREFIX + "maintenanceDatabase";
     public static final String CONNECT_TIMEOUT = PREFIX + "connectTimeout";
+    public static final String PORTS = PREFIX + "ports";
+    public static final String PORT_STEP = PREFIX + "portStep";
 
     /** Published to the Maven project after a goal resolves this worktree's database. */
     public static final String PUBLISHED_JDBC_URL = PREFIX + "jdbcUrl";
@@ -29,6 +31,8 @@ public final class PropertyNames {
     public static final String PUBLISHED_DATABASE_NAME = PREFIX + "databaseName";
     public static final String PUBLISHED_USERNAME = PREFIX + "username";
     public static final String PUBLISHED_PASSWORD = PREFIX + "password";
+    /** Published by {@code rewrite-env}: this worktree's port index (0 in the main worktree). */
+    public static final String PUBLISHED_PORT_INDEX = PREFIX + "portIndex";
 
     private PropertyNames() {}
 }

@@ -24,6 +24,8 @@ import java.util.List;
  * @param dryRun print what would change, change nothing
  * @param maintenanceDatabase database to connect to for server-level work ({@code postgres})
  * @param connectTimeout how long to wait for the server before giving up
+ * @param ports env keys holding ports that {@code rewrite-env} spreads per worktree (empty: off)
+ * @param portStep how far apart two worktrees' ports are
  */
 public record WorktreeDbConfig(
         Path baseDir,
@@ -42,7 +44,9 @@ public record WorktreeDbConfig(
         boolean interactive,
         boolean dryRun,
         String maintenanceDatabase,
-        Duration connectTimeout) {
+        Duration connectTimeout,
+        List<String> ports,
+        int portStep) {
 
     public static final List<String> DEFAULT_ENV_FILES = List.of(".env", "backend/.env", "frontend/.env.local");
 
@@ -51,6 +55,8 @@ public record WorktreeDbConfig(
         strategy = strategy == null ? Strategy.AUTO : strategy;
         maintenanceDatabase = maintenanceDatabase == null || maintenanceDatabase.isBlank() ? "postgres" : maintenanceDatabase;
         connectTimeout = connectTimeout == null ? Duration.ofSeconds(10) : connectTimeout;
+        ports = ports == null ? List.of() : ports.stream().map(String::strip).filter(p -> !p.isEmpty()).toList();
+        portStep = portStep <= 0 ? 10 : portStep;
     }
 
     /** A configuration with defaults for everything but the project directory (for tests and tools). */
@@ -77,6 +83,8 @@ public record WorktreeDbConfig(
         private boolean dryRun;
         private String maintenanceDatabase;
         private Duration connectTimeout;
+        private List<String> ports;
+        private int portStep;
 
         private Builder(Path baseDir) {
             this.baseDir = baseDir;
@@ -98,11 +106,13 @@ public record WorktreeDbConfig(
         public Builder dryRun(boolean v) { dryRun = v; return this; }
         public Builder maintenanceDatabase(String v) { maintenanceDatabase = v; return this; }
         public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
+        public Builder ports(List<String> v) { ports = v; return this; }
+        public Builder portStep(int v) { portStep = v; return this; }
 
         public WorktreeDbConfig build() {
             return new WorktreeDbConfig(baseDir, envFiles, blankToNull(url), blankToNull(username), emptyToNull(password),
                     credentialsOrigin, namePattern, blankToNull(database), blankToNull(mainBranch), strategy, force,
-                    terminateConnections, yes, interactive, dryRun, maintenanceDatabase, connectTimeout);
+                    terminateConnections, yes, interactive, dryRun, maintenanceDatabase, connectTimeout, ports, portStep);
         }
 
         private static String blankToNull(String s) {

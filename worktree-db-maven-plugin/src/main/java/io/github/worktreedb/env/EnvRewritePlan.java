@@ -88,6 +88,37 @@ public record EnvRewritePlan(List<Edit> edits, List<String> notes, int alreadyTa
         return new EnvRewritePlan(edits, notes, already);
     }
 
+    /**
+     * This plan plus the port keys set to {@code base + offset}, the base being the key's value in {@code original}
+     * (the file as it was before any rewrite), so that running again gives the same ports.
+     */
+    public EnvRewritePlan withPorts(Dotenv env, Dotenv original, java.util.Collection<String> keys, int offset) {
+        List<Edit> all = new ArrayList<>(edits);
+        List<String> allNotes = new ArrayList<>(notes);
+        for (String key : keys) {
+            Optional<Dotenv.Entry> here = env.get(key);
+            Optional<Dotenv.Entry> base = original.get(key);
+            if (here.isEmpty() || base.isEmpty()) {
+                continue;
+            }
+            int port;
+            try {
+                port = Integer.parseInt(base.get().value().strip()) + offset;
+            } catch (NumberFormatException e) {
+                allNotes.add("line " + here.get().line() + ": " + key + " is not a number; the port is left as it is");
+                continue;
+            }
+            String raw = env.content().substring(here.get().valueStart(), here.get().valueEnd());
+            if (port < 1 || port > 65535) {
+                allNotes.add("line " + here.get().line() + ": " + key + " would be " + port + ", not a port; left as it is");
+            } else if (!raw.equals(Integer.toString(port))) {
+                all.add(new Edit(here.get(), Integer.toString(port)));
+            }
+        }
+        all.sort(Comparator.comparingInt(e -> e.entry().valueStart()));
+        return new EnvRewritePlan(all, allNotes, alreadyTarget);
+    }
+
     /** The file's text with the edits made; every other character as it was. */
     public String apply(String content) {
         StringBuilder out = new StringBuilder(content);

@@ -1,12 +1,15 @@
 package io.github.worktreedb.maven;
 
+import io.github.worktreedb.config.PropertyNames;
 import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.ops.RewriteEnvOperation;
 import io.github.worktreedb.ops.WorktreeContext;
+import java.util.List;
 import javax.inject.Inject;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.settings.crypto.SettingsDecrypter;
 
 /**
@@ -18,15 +21,35 @@ import org.apache.maven.settings.crypto.SettingsDecrypter;
 @Mojo(name = "rewrite-env", defaultPhase = LifecyclePhase.INITIALIZE, threadSafe = true)
 public class RewriteEnvMojo extends AbstractWorktreeDbMojo {
 
+    /**
+     * Env keys that hold ports ({@code PORT}, {@code SERVER_PORT}, {@code VITE_PORT}...) to spread per worktree, so
+     * parallel worktrees can run their apps at once: each becomes its original value + index × {@code portStep}, where
+     * the index is a small number kept per linked worktree (the main worktree is 0). Off when empty.
+     */
+    @Parameter(property = PropertyNames.PORTS)
+    protected List<String> ports;
+
+    /** How far apart two worktrees' ports are. */
+    @Parameter(property = PropertyNames.PORT_STEP, defaultValue = "10")
+    protected int portStep;
+
     @Inject
     public RewriteEnvMojo(SettingsDecrypter settingsDecrypter) {
         super(settingsDecrypter);
     }
 
     @Override
+    protected void configure(WorktreeDbConfig.Builder builder) {
+        builder.ports(ports).portStep(portStep);
+    }
+
+    @Override
     protected void execute(WorktreeDbConfig config, Log log) {
         WorktreeContext ctx = WorktreeContext.resolve(config, log);
-        new RewriteEnvOperation(ctx, log).run();
+        RewriteEnvOperation.Result result = new RewriteEnvOperation(ctx, log).run();
         publish(ctx, log);
+        if (!config.ports().isEmpty()) {
+            project.getProperties().setProperty(PropertyNames.PUBLISHED_PORT_INDEX, Integer.toString(result.portIndex()));
+        }
     }
 }

@@ -8,6 +8,7 @@ import io.github.worktreedb.core.Secrets;
 import io.github.worktreedb.env.EnvFileWriter;
 import io.github.worktreedb.env.EnvRewritePlan;
 import io.github.worktreedb.git.GitWorktree;
+import io.github.worktreedb.git.PortIndex;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ import java.util.stream.Collectors;
 public final class RewriteEnvOperation {
 
     /** What happened, for callers and tests. */
-    public record Result(int filesChanged, int valuesChanged, int filesCopied, boolean mainWorktree) {}
+    public record Result(int filesChanged, int valuesChanged, int filesCopied, boolean mainWorktree, int portIndex) {}
 
     private final WorktreeContext ctx;
     private final Log log;
@@ -38,12 +39,17 @@ public final class RewriteEnvOperation {
         if (git.isMainWorktree()) {
             log.info("rewrite-env leaves the main worktree's env files alone: linked worktrees read the main database "
                     + "from them. Run it in a worktree made with 'git worktree add'.");
-            return new Result(0, 0, 0, true);
+            return new Result(0, 0, 0, true, 0);
         }
         boolean dryRun = ctx.config().dryRun();
         String target = ctx.database();
         ConnectionSpec main = ctx.main().spec();
 
+        int portIndex = ctx.config().ports().isEmpty() ? 0 : PortIndex.of(git);
+        if (portIndex > 0) {
+            log.info("Port index of this worktree: " + portIndex + " (" + String.join(", ", ctx.config().ports()) + " + "
+                    + portIndex * ctx.config().portStep() + ")");
+        }
         List<Path> files = ctx.config().envFiles().stream().map(n -> git.root().resolve(n).normalize()).toList();
         var tracked = git.tracked(files);
         int changedFiles = 0;
@@ -66,6 +72,11 @@ public final class RewriteEnvOperation {
             Dotenv env = Dotenv.load(source, copy ? source + " (main worktree)" : name);
             String content = env.content();
             EnvRewritePlan plan = EnvRewritePlan.of(env, main, target);
+            if (portIndex > 0) {
+                Path original = Files.isRegularFile(git.backupOf(name)) ? git.backupOf(name) : source;
+                plan = plan.withPorts(env, original.equals(source) ? env : Dotenv.load(original, name + " (original)"),
+                        ctx.config().ports(), portIndex * ctx.config().portStep());
+            }
             for (String note : plan.notes()) {
                 log.info(name + " " + note);
             }
@@ -105,12 +116,12 @@ public final class RewriteEnvOperation {
             changedFiles++;
             changedValues += plan.edits().size();
             log.info(name + ": " + plan.edits().stream().map(e -> e.entry().key() + " (line " + e.entry().line() + ")")
-                    .collect(Collectors.joining(", ")) + " now name " + target
+                    .collect(Collectors.joining(", ")) + " changed for " + target
                     + (kept ? "; original kept at " + git.backupOf(name) : ""));
         }
         if (!dryRun) {
             if (changedValues > 0) {
-                log.info("rewrite-env: " + changedValues + " value(s) in " + changedFiles + " file(s) now point at " + target);
+                log.info("rewrite-env: changed " + changedValues + " value(s) in " + changedFiles + " file(s) for " + target);
             } else if (!already.isEmpty()) {
                 log.info("rewrite-env: " + String.join(", ", already) + " already point(s) at " + target
                         + "; nothing to change");
@@ -118,7 +129,7 @@ public final class RewriteEnvOperation {
                 log.info("rewrite-env: no env file names the main database " + main.database() + "; nothing to change");
             }
         }
-        return new Result(changedFiles, changedValues, copied, false);
+        return new Result(changedFiles, changedValues, copied, false, portIndex);
     }
 
     /** A tracked file names the main database: say how to override it for this worktree instead. */

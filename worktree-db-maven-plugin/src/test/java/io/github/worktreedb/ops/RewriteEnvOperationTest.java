@@ -161,4 +161,27 @@ class RewriteEnvOperationTest {
         assertThat(r.mainWorktree()).isTrue();
         assertThat(Files.readString(repo.root().resolve(".env"))).isEqualTo(MAIN_ENV);
     }
+
+    @Test
+    void portIndexesAreStableDistinctAndReusedOnlyAfterAWorktreeIsGone() throws Exception {
+        repo.write(".env", "DATABASE_URL=postgres://localhost/shop\nPORT=3000\n");
+        Path a = repo.addWorktree(tmp.resolve("wt-a"), "a");
+        Path b = repo.addWorktree(tmp.resolve("wt-b"), "b");
+        assertThat(ports(a)).isEqualTo(1);
+        assertThat(ports(b)).isEqualTo(2);
+        assertThat(ports(a)).isEqualTo(1);
+        assertThat(Files.readString(a.resolve(".env"))).endsWith("PORT=3010\n");
+        assertThat(Files.readString(b.resolve(".env"))).endsWith("PORT=3020\n");
+
+        repo.git("worktree", "remove", "--force", a.toString());
+        Path c = repo.addWorktree(tmp.resolve("wt-c"), "c");
+        assertThat(ports(c)).isEqualTo(1);
+        assertThat(ports(b)).isEqualTo(2);
+        assertThat(Files.readString(c.resolve(".env"))).endsWith("PORT=3010\n");
+    }
+
+    private int ports(Path dir) {
+        WorktreeDbConfig config = WorktreeDbConfig.builder(dir).ports(List.of("PORT")).build();
+        return new RewriteEnvOperation(WorktreeContext.resolve(config, log), log).run().portIndex();
+    }
 }
