@@ -78,6 +78,8 @@ class RewriteEnvIT {
         Sample s = Sample.create("rewrite-tracked");
         String committed = "DB_HOST=localhost\nDB_PORT=" + PG.port() + "\nDB_NAME=" + s.main + "\nDB_USER=" + s.role + "\n";
         s.repo.write("backend/.env", committed);
+        String props = "spring.datasource.url=jdbc:postgresql://localhost:" + PG.port() + "/" + s.main + "\n";
+        s.repo.write("src/main/resources/application.properties", props);
         s.repo.git("add", "-f", "backend/.env");
         s.repo.commitAll("commit the backend settings");
         s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");
@@ -87,6 +89,18 @@ class RewriteEnvIT {
         assertThat(r.log()).contains("[WARNING] backend/.env is tracked by git, so rewrite-env never changes it")
                 .contains("DB_NAME=" + s.main + "_feature_tracked");
         assertThat(Files.readString(wt.resolve("backend/.env"))).isEqualTo(committed);
+        assertThat(r.log()).contains("src/main/resources/application.properties:1 (spring.datasource.url) names the main "
+                + "database " + s.main).contains("-Dworktree-db.overrideEnvFile=.env.local");
+
+        MavenRunner.Result withOverride = MavenRunner.run(wt, "worktree-db:rewrite-env", "-Dworktree-db.overrideEnvFile=.env.local");
+        assertThat(withOverride.succeeded()).as(withOverride.log()).isTrue();
+        assertThat(Files.readString(wt.resolve(".env.local"))).isEqualTo("""
+                # for this worktree's database, written by worktree-db rewrite-env
+                DB_NAME=%s_feature_tracked
+                SPRING_DATASOURCE_URL=jdbc:postgresql://localhost:%d/%s_feature_tracked
+                """.formatted(s.main, PG.port(), s.main));
+        assertThat(Files.readString(wt.resolve("backend/.env"))).isEqualTo(committed);
+        assertThat(Files.readString(wt.resolve("src/main/resources/application.properties"))).isEqualTo(props);
         assertThat(s.repo.git("-C", wt.toString(), "status", "--porcelain")).isEmpty();
     }
 

@@ -23,6 +23,7 @@ public final class PropertyNames {
     public static final String CONNECT_TIMEOUT = PREFIX + "connectTimeout";
     public static final String PORTS = PREFIX + "ports";
     public static final String PORT_STEP = PREFIX + "portStep";
+    public static final String OVERRIDE_ENV_FILE = PREFIX + "overrideEnvFile";
 
     /** Published to the Maven project after a goal resolves this worktree's database. */
     public static final String PUBLISHED_JDBC_URL = PREFIX + "jdbcUrl";

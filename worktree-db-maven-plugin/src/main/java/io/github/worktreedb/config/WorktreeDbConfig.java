@@ -26,6 +26,7 @@ import java.util.List;
  * @param connectTimeout how long to wait for the server before giving up
  * @param ports env keys holding ports that {@code rewrite-env} spreads per worktree (empty: off)
  * @param portStep how far apart two worktrees' ports are
+ * @param overrideEnvFile an untracked env file that receives overrides for settings in tracked files, or {@code null}
  */
 public record WorktreeDbConfig(
         Path baseDir,
@@ -46,7 +47,8 @@ public record WorktreeDbConfig(
         String maintenanceDatabase,
         Duration connectTimeout,
         List<String> ports,
-        int portStep) {
+        int portStep,
+        String overrideEnvFile) {
 
     public static final List<String> DEFAULT_ENV_FILES = List.of(".env", "backend/.env", "frontend/.env.local");
 
@@ -85,6 +87,7 @@ public record WorktreeDbConfig(
         private Duration connectTimeout;
         private List<String> ports;
         private int portStep;
+        private String overrideEnvFile;
 
         private Builder(Path baseDir) {
             this.baseDir = baseDir;
@@ -108,11 +111,13 @@ public record WorktreeDbConfig(
         public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
         public Builder ports(List<String> v) { ports = v; return this; }
         public Builder portStep(int v) { portStep = v; return this; }
+        public Builder overrideEnvFile(String v) { overrideEnvFile = v; return this; }
 
         public WorktreeDbConfig build() {
             return new WorktreeDbConfig(baseDir, envFiles, blankToNull(url), blankToNull(username), emptyToNull(password),
                     credentialsOrigin, namePattern, blankToNull(database), blankToNull(mainBranch), strategy, force,
-                    terminateConnections, yes, interactive, dryRun, maintenanceDatabase, connectTimeout, ports, portStep);
+                    terminateConnections, yes, interactive, dryRun, maintenanceDatabase, connectTimeout, ports, portStep,
+                    blankToNull(overrideEnvFile));
         }
 
         private static String blankToNull(String s) {

@@ -65,6 +65,27 @@ public final class EnvFileWriter {
         }
     }
 
+    /** The value as an env file holds it: bare when that is safe, else in double quotes with escapes. */
+    public static String quoteIfNeeded(String value) {
+        if (value.matches("[A-Za-z0-9_./:@%?&=+,\\-\\[\\]]*")) {
+            return value;
+        }
+        return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"").replace("$", "\\$") + "\"";
+    }
+
+    /** Records once that a file had no original (the plugin created it): an empty original. */
+    public static void keepEmptyOriginal(Path to) {
+        if (Files.exists(to)) {
+            return;
+        }
+        try {
+            Files.createDirectories(to.getParent());
+            Files.writeString(to, "");
+        } catch (IOException e) {
+            throw WorktreeDbException.environment("Cannot record the original of a new file at " + to + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Copies {@code from} to {@code to} once: an existing {@code to} is kept (it is the first original). */
     public static boolean keepOriginal(Path from, Path to) {
         if (Files.exists(to)) {

@@ -33,6 +33,15 @@ public class RewriteEnvMojo extends AbstractWorktreeDbMojo {
     @Parameter(property = PropertyNames.PORT_STEP, defaultValue = "10")
     protected int portStep;
 
+    /**
+     * An untracked env file (relative to the worktree root, e.g. {@code .env.local}) that receives, for this worktree,
+     * overrides of database settings that live in tracked files: a committed env file's keys, and the environment
+     * variable that overrides a framework setting such as {@code spring.datasource.url}. Without it those are only
+     * reported.
+     */
+    @Parameter(property = PropertyNames.OVERRIDE_ENV_FILE)
+    protected String overrideEnvFile;
+
     @Inject
     public RewriteEnvMojo(SettingsDecrypter settingsDecrypter) {
         super(settingsDecrypter);
@@ -40,7 +49,7 @@ public class RewriteEnvMojo extends AbstractWorktreeDbMojo {
 
     @Override
     protected void configure(WorktreeDbConfig.Builder builder) {
-        builder.ports(ports).portStep(portStep);
+        builder.ports(ports).portStep(portStep).overrideEnvFile(overrideEnvFile);
     }
 
     @Override

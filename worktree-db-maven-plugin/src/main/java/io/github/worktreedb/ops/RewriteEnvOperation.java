@@ -5,14 +5,19 @@ import io.github.worktreedb.config.DatabaseUrls;
 import io.github.worktreedb.config.Dotenv;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.Secrets;
+import io.github.worktreedb.config.PropertyNames;
+import io.github.worktreedb.core.WorktreeDbException;
 import io.github.worktreedb.env.EnvFileWriter;
+import io.github.worktreedb.env.FrameworkSettings;
 import io.github.worktreedb.env.EnvRewritePlan;
 import io.github.worktreedb.git.GitWorktree;
 import io.github.worktreedb.git.PortIndex;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -56,6 +61,7 @@ public final class RewriteEnvOperation {
         int changedValues = 0;
         int copied = 0;
         List<String> already = new ArrayList<>();
+        Map<String, String> overrides = new LinkedHashMap<>();
         for (String name : ctx.config().envFiles()) {
             Path file = git.root().resolve(name).normalize();
             Path source = file;
@@ -85,7 +91,8 @@ public final class RewriteEnvOperation {
             }
             if (tracked.contains(file)) {
                 if (plan.changes()) {
-                    log.warn(trackedAdvice(name, env, plan));
+                    log.warn(trackedAdvice(name, plan));
+                    plan.edits().forEach(e -> overrides.put(e.entry().key(), rewrittenValue(env, e)));
                 }
                 continue;
             }
@@ -119,6 +126,10 @@ public final class RewriteEnvOperation {
                     .collect(Collectors.joining(", ")) + " changed for " + target
                     + (kept ? "; original kept at " + git.backupOf(name) : ""));
         }
+        frameworkSettings(overrides);
+        if (!overrides.isEmpty() && ctx.config().overrideEnvFile() != null) {
+            writeOverrides(overrides);
+        }
         if (!dryRun) {
             if (changedValues > 0) {
                 log.info("rewrite-env: changed " + changedValues + " value(s) in " + changedFiles + " file(s) for " + target);
@@ -132,14 +143,103 @@ public final class RewriteEnvOperation {
         return new Result(changedFiles, changedValues, copied, false, portIndex);
     }
 
+    /** The application's view of an edited value: the raw text as the file would hold it, unquoted. */
+    private static String rewrittenValue(Dotenv env, EnvRewritePlan.Edit e) {
+        String after = e.newRaw();
+        return e.entry().quote() == '"' ? Dotenv.parse(env.path(), "X=\"" + after + "\"").get("X").orElseThrow().value() : after;
+    }
+
+    /** Framework settings (application.properties...) that name the main database: reported, never edited. */
+    private void frameworkSettings(Map<String, String> overrides) {
+        GitWorktree git = ctx.git();
+        List<Path> configs = FrameworkSettings.candidates(git.root(), ctx.config().baseDir().toAbsolutePath().normalize());
+        var tracked = git.tracked(configs);
+        for (Path config : configs) {
+            for (FrameworkSettings.Finding f : FrameworkSettings.find(config, ctx.main().spec())) {
+                String shown = git.root().relativize(config) + ":" + f.line() + " (" + f.key() + ")";
+                String rewritten = f.rewritten(ctx.database());
+                String how = f.environmentVariable() == null
+                        ? "override that setting for this worktree the way your framework allows, with " + Secrets.redact(rewritten)
+                        : "set " + f.environmentVariable() + "=" + Secrets.redact(rewritten) + " for this worktree (the "
+                                + "framework reads it over the file)";
+                log.warn(shown + " names the main database " + ctx.main().name() + "; rewrite-env does not edit "
+                        + (tracked.contains(config) ? "tracked " : "") + "application configuration. Instead, " + how
+                        + (ctx.config().overrideEnvFile() == null && f.environmentVariable() != null
+                                ? ", or let rewrite-env write it into an untracked env file with -D"
+                                        + PropertyNames.OVERRIDE_ENV_FILE + "=.env.local" : "")
+                        + ".");
+                if (f.environmentVariable() != null) {
+                    overrides.put(f.environmentVariable(), rewritten);
+                }
+            }
+        }
+    }
+
+    /** Writes the overrides into the configured untracked env file, key by key, everything else kept. */
+    private void writeOverrides(Map<String, String> overrides) {
+        GitWorktree git = ctx.git();
+        String name = ctx.config().overrideEnvFile();
+        Path file = git.root().resolve(name).normalize();
+        if (git.tracked(List.of(file)).contains(file)) {
+            throw WorktreeDbException.user(PropertyNames.OVERRIDE_ENV_FILE + "=" + name + " is tracked by git, and tracked "
+                    + "files are never written. Name an untracked (gitignored) file, e.g. .env.local.");
+        }
+        boolean exists = Files.exists(file);
+        String content = exists ? Dotenv.load(file, name).content() : "";
+        Dotenv env = Dotenv.parse(file, content);
+        StringBuilder out = new StringBuilder(content);
+        List<String> appended = new ArrayList<>();
+        List<Map.Entry<String, String>> replace = new ArrayList<>();
+        for (Map.Entry<String, String> o : overrides.entrySet()) {
+            var existing = env.get(o.getKey());
+            if (existing.isEmpty()) {
+                appended.add(o.getKey() + "=" + EnvFileWriter.quoteIfNeeded(o.getValue()));
+            } else if (!existing.get().value().equals(o.getValue())) {
+                replace.add(o);
+            }
+        }
+        replace.stream()
+                .sorted(java.util.Comparator.comparingInt((Map.Entry<String, String> o) -> env.get(o.getKey()).orElseThrow()
+                        .valueStart()).reversed())
+                .forEach(o -> {
+                    Dotenv.Entry e = env.get(o.getKey()).orElseThrow();
+                    String v = e.quote() == 0 ? EnvFileWriter.quoteIfNeeded(o.getValue()) : o.getValue();
+                    out.replace(e.valueStart(), e.valueEnd(), v);
+                });
+        if (!appended.isEmpty()) {
+            if (out.length() > 0 && out.charAt(out.length() - 1) != '\n') {
+                out.append(content.contains("\r\n") ? "\r\n" : "\n");
+            }
+            out.append("# for this worktree's database, written by worktree-db rewrite-env\n");
+            appended.forEach(line -> out.append(line).append('\n'));
+        }
+        if (out.toString().equals(content)) {
+            return;
+        }
+        if (ctx.config().dryRun()) {
+            log.info("[dry run] Would set " + String.join(", ", overrides.keySet()) + " in " + name);
+            return;
+        }
+        if (exists) {
+            EnvFileWriter.checkWritable(file, name);
+            EnvFileWriter.keepOriginal(file, git.backupOf(name));
+        } else {
+            EnvFileWriter.keepEmptyOriginal(git.backupOf(name));
+        }
+        EnvFileWriter.writeAtomically(file, out.toString());
+        log.info(name + ": set " + String.join(", ", overrides.keySet()) + " for " + ctx.database());
+    }
+
     /** A tracked file names the main database: say how to override it for this worktree instead. */
-    private String trackedAdvice(String name, Dotenv env, EnvRewritePlan plan) {
+    private String trackedAdvice(String name, EnvRewritePlan plan) {
         String overrides = plan.edits().stream()
                 .map(e -> "  " + e.entry().key() + "=" + Secrets.redact(e.newRaw()))
                 .collect(Collectors.joining("\n"));
         return name + " is tracked by git, so rewrite-env never changes it, but it names the main database "
                 + ctx.main().name() + " (line " + plan.edits().get(0).entry().line() + "). For this worktree, set these in "
-                + "the environment or in an untracked env file your tooling reads after it:\n" + overrides;
+                + "the environment or in an untracked env file your tooling reads after it"
+                + (ctx.config().overrideEnvFile() == null ? " (-D" + PropertyNames.OVERRIDE_ENV_FILE + "=... writes them)" : "")
+                + ":\n" + overrides;
     }
 
     /** The changed lines, before and after, passwords masked. */

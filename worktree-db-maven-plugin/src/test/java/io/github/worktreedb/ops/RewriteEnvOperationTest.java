@@ -184,4 +184,57 @@ class RewriteEnvOperationTest {
         WorktreeDbConfig config = WorktreeDbConfig.builder(dir).ports(List.of("PORT")).build();
         return new RewriteEnvOperation(WorktreeContext.resolve(config, log), log).run().portIndex();
     }
+
+    @Test
+    void trackedFrameworkSettingsAreReportedAndOverriddenInAnUntrackedFileWhenAsked() throws Exception {
+        String props = "spring.application.name=shop\nspring.datasource.url=jdbc:postgresql://localhost:5432/shop?sslmode=disable\n"
+                + "spring.datasource.username=app\n";
+        String yaml = "quarkus:\n  datasource:\n    jdbc:\n      url: jdbc:postgresql://localhost/shop\n";
+        repo.write("api/src/main/resources/application.properties", props);
+        repo.write("worker/src/main/resources/application-dev.yml", yaml);
+        repo.write("backend/.env", "DB_NAME=shop\n");
+        repo.git("add", "-f", "backend/.env");
+        repo.commitAll("application config");
+        Path wt = repo.addWorktree(tmp.resolve("shop-spring"), "feature/spring");
+
+        rewrite(wt, false);
+        String out = String.join("\n", lines);
+        assertThat(out).contains("WARN api/src/main/resources/application.properties:2 (spring.datasource.url) names the main "
+                + "database shop; rewrite-env does not edit tracked application configuration. Instead, set "
+                + "SPRING_DATASOURCE_URL=jdbc:postgresql://localhost:5432/shop_feature_spring?sslmode=disable for this worktree");
+        assertThat(out).contains("worker/src/main/resources/application-dev.yml:4 (url)")
+                .contains("QUARKUS_DATASOURCE_JDBC_URL=jdbc:postgresql://localhost/shop_feature_spring");
+        assertThat(wt.resolve(".env.local")).doesNotExist();
+
+        lines.clear();
+        WorktreeDbConfig config = WorktreeDbConfig.builder(wt).overrideEnvFile(".env.local").build();
+        new RewriteEnvOperation(WorktreeContext.resolve(config, log), log).run();
+        assertThat(Files.readString(wt.resolve(".env.local"))).isEqualTo("""
+                # for this worktree's database, written by worktree-db rewrite-env
+                DB_NAME=shop_feature_spring
+                SPRING_DATASOURCE_URL=jdbc:postgresql://localhost:5432/shop_feature_spring?sslmode=disable
+                QUARKUS_DATASOURCE_JDBC_URL=jdbc:postgresql://localhost/shop_feature_spring
+                """);
+        assertThat(Files.readString(wt.resolve("api/src/main/resources/application.properties"))).isEqualTo(props);
+        assertThat(Files.readString(wt.resolve("backend/.env"))).isEqualTo("DB_NAME=shop\n");
+        assertThat(repo.git("-C", wt.toString(), "status", "--porcelain")).isEmpty();
+
+        // once more: nothing changes
+        String before = Files.readString(wt.resolve(".env.local"));
+        new RewriteEnvOperation(WorktreeContext.resolve(config, log), log).run();
+        assertThat(Files.readString(wt.resolve(".env.local"))).isEqualTo(before);
+    }
+
+    @Test
+    void aTrackedOverrideFileIsRefused() {
+        repo.write("config.env", "X=1\n");
+        repo.commitAll("a committed env file");
+        repo.write("backend/.env", "DB_NAME=shop\n");
+        repo.git("add", "-f", "backend/.env");
+        repo.commitAll("tracked db");
+        Path wt = repo.addWorktree(tmp.resolve("shop-ovr"), "feature/ovr");
+        WorktreeDbConfig config = WorktreeDbConfig.builder(wt).overrideEnvFile("config.env").build();
+        assertThatThrownBy(() -> new RewriteEnvOperation(WorktreeContext.resolve(config, log), log).run())
+                .hasMessageContaining("worktree-db.overrideEnvFile=config.env is tracked by git");
+    }
 }
