@@ -72,7 +72,7 @@ public final class MainDatabaseLocator {
                 Dotenv env = Dotenv.load(file, shown);
                 Optional<EnvDatabaseSettings.Found> hit = EnvDatabaseSettings.find(env, shown);
                 for (Dotenv.Problem p : env.problems()) {
-                    log.warn(shown + ":" + p.line() + ": " + p.reason() + " (line ignored)");
+                    log.debug(shown + ":" + p.line() + ": " + p.reason() + " (line ignored; rewrite-env reports it)");
                 }
                 if (hit.isPresent()) {
                     EnvDatabaseSettings.Found f = hit.get();

@@ -237,4 +237,14 @@ class RewriteEnvOperationTest {
         assertThatThrownBy(() -> new RewriteEnvOperation(WorktreeContext.resolve(config, log), log).run())
                 .hasMessageContaining("worktree-db.overrideEnvFile=config.env is tracked by git");
     }
+
+    @Test
+    void unparseableLinesAreKeptAndReportedWithTheirLine() throws Exception {
+        Path wt = repo.addWorktree(tmp.resolve("shop-odd"), "feature/odd");
+        String odd = "DATABASE_URL=postgres://localhost/shop\nthis line is not an assignment\nOK=1\n";
+        Files.writeString(wt.resolve(".env"), odd);
+        rewrite(wt, false);
+        assertThat(Files.readString(wt.resolve(".env"))).isEqualTo(odd.replace("/shop\n", "/shop_feature_odd\n"));
+        assertThat(lines).contains("WARN .env:2: not a KEY=value line (kept as it is)");
+    }
 }
