@@ -24,6 +24,18 @@ public final class PropertyNames {
     public static final String PORTS = PREFIX + "ports";
     public static final String PORT_STEP = PREFIX + "portStep";
     public static final String OVERRIDE_ENV_FILE = PREFIX + "overrideEnvFile";
+    public static final String MIGRATIONS = PREFIX + "migrations";
+    public static final String SCHEMAS = PREFIX + "schemas";
+    public static final String TABLE = PREFIX + "table";
+    public static final String BASELINE_ON_MIGRATE = PREFIX + "baselineOnMigrate";
+    public static final String BASELINE_VERSION = PREFIX + "baselineVersion";
+    public static final String OUT_OF_ORDER = PREFIX + "outOfOrder";
+    public static final String VALIDATE_ON_MIGRATE = PREFIX + "validateOnMigrate";
+    public static final String STRICT_MIGRATIONS = PREFIX + "strictMigrations";
+    public static final String SEEDS = PREFIX + "seeds";
+    public static final String REAPPLY_CHANGED_SEEDS = PREFIX + "reapplyChangedSeeds";
+    public static final String ALLOW_REMOTE = PREFIX + "allowRemote";
+    public static final String FROM_EMPTY = PREFIX + "fromEmpty";
 
     /** Published to the Maven project after a goal resolves this worktree's database. */
     public static final String PUBLISHED_JDBC_URL = PREFIX + "jdbcUrl";
@@ -32,6 +44,8 @@ public final class PropertyNames {
     public static final String PUBLISHED_DATABASE_NAME = PREFIX + "databaseName";
     public static final String PUBLISHED_USERNAME = PREFIX + "username";
     public static final String PUBLISHED_PASSWORD = PREFIX + "password";
+    /** Published by {@code migrate}: the schema version after migrating. */
+    public static final String PUBLISHED_SCHEMA_VERSION = PREFIX + "schemaVersion";
     /** Published by {@code rewrite-env}: this worktree's port index (0 in the main worktree). */
     public static final String PUBLISHED_PORT_INDEX = PREFIX + "portIndex";
 

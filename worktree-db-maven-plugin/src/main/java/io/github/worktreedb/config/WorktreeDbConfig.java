@@ -27,6 +27,10 @@ import java.util.List;
  * @param ports env keys holding ports that {@code rewrite-env} spreads per worktree (empty: off)
  * @param portStep how far apart two worktrees' ports are
  * @param overrideEnvFile an untracked env file that receives overrides for settings in tracked files, or {@code null}
+ * @param migration how {@code migrate} runs Flyway
+ * @param seed how {@code seed} applies seed files
+ * @param allowRemote destructive goals may act on a server that is not this machine
+ * @param fromEmpty {@code reset} rebuilds from an empty database (migrate, seed) instead of copying main
  */
 public record WorktreeDbConfig(
         Path baseDir,
@@ -48,7 +52,11 @@ public record WorktreeDbConfig(
         Duration connectTimeout,
         List<String> ports,
         int portStep,
-        String overrideEnvFile) {
+        String overrideEnvFile,
+        MigrationSettings migration,
+        SeedSettings seed,
+        boolean allowRemote,
+        boolean fromEmpty) {
 
     public static final List<String> DEFAULT_ENV_FILES = List.of(".env", "backend/.env", "frontend/.env.local");
 
@@ -59,6 +67,8 @@ public record WorktreeDbConfig(
         connectTimeout = connectTimeout == null ? Duration.ofSeconds(10) : connectTimeout;
         ports = ports == null ? List.of() : ports.stream().map(String::strip).filter(p -> !p.isEmpty()).toList();
         portStep = portStep <= 0 ? 10 : portStep;
+        migration = migration == null ? MigrationSettings.defaults(baseDir) : migration;
+        seed = seed == null ? SeedSettings.defaults(baseDir) : seed;
     }
 
     /** A configuration with defaults for everything but the project directory (for tests and tools). */
@@ -88,6 +98,10 @@ public record WorktreeDbConfig(
         private List<String> ports;
         private int portStep;
         private String overrideEnvFile;
+        private MigrationSettings migration;
+        private SeedSettings seed;
+        private boolean allowRemote;
+        private boolean fromEmpty;
 
         private Builder(Path baseDir) {
             this.baseDir = baseDir;
@@ -112,12 +126,16 @@ public record WorktreeDbConfig(
         public Builder ports(List<String> v) { ports = v; return this; }
         public Builder portStep(int v) { portStep = v; return this; }
         public Builder overrideEnvFile(String v) { overrideEnvFile = v; return this; }
+        public Builder migration(MigrationSettings v) { migration = v; return this; }
+        public Builder seed(SeedSettings v) { seed = v; return this; }
+        public Builder allowRemote(boolean v) { allowRemote = v; return this; }
+        public Builder fromEmpty(boolean v) { fromEmpty = v; return this; }
 
         public WorktreeDbConfig build() {
             return new WorktreeDbConfig(baseDir, envFiles, blankToNull(url), blankToNull(username), emptyToNull(password),
                     credentialsOrigin, namePattern, blankToNull(database), blankToNull(mainBranch), strategy, force,
                     terminateConnections, yes, interactive, dryRun, maintenanceDatabase, connectTimeout, ports, portStep,
-                    blankToNull(overrideEnvFile));
+                    blankToNull(overrideEnvFile), migration, seed, allowRemote, fromEmpty);
         }
 
         private static String blankToNull(String s) {

@@ -1,6 +1,8 @@
 package io.github.worktreedb.maven;
 
+import io.github.worktreedb.config.MigrationSettings;
 import io.github.worktreedb.config.PropertyNames;
+import io.github.worktreedb.config.SeedSettings;
 import io.github.worktreedb.config.Strategy;
 import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
@@ -8,6 +10,7 @@ import io.github.worktreedb.core.WorktreeDbException;
 import io.github.worktreedb.ops.WorktreeContext;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.maven.execution.MavenSession;
 import org.apache.maven.plugin.AbstractMojo;
@@ -104,6 +107,65 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
     @Parameter(property = PropertyNames.DRY_RUN, defaultValue = "false")
     protected boolean dryRun;
 
+    /**
+     * How {@code clone} and {@code reset} copy the main database: {@code auto} (by server version and size),
+     * {@code wal-log} or {@code file-copy} (PostgreSQL 15+ STRATEGY; older servers always copy files).
+     */
+    @Parameter(property = PropertyNames.STRATEGY, defaultValue = "auto")
+    protected String strategy;
+
+    /** End the other sessions on the main database when they keep it from being copied. */
+    @Parameter(property = PropertyNames.TERMINATE_CONNECTIONS, defaultValue = "false")
+    protected boolean terminateConnections;
+
+    /** Flyway locations of the migrations ({@code filesystem:...} or {@code classpath:...}). */
+    @Parameter(property = PropertyNames.MIGRATIONS, defaultValue = "filesystem:${project.basedir}/src/main/resources/db/migration")
+    protected List<String> migrations;
+
+    /** Schemas Flyway manages; the first holds its history table. Default: the connection's default schema. */
+    @Parameter(property = PropertyNames.SCHEMAS)
+    protected List<String> schemas;
+
+    /** Flyway's history table. */
+    @Parameter(property = PropertyNames.TABLE, defaultValue = "flyway_schema_history")
+    protected String table;
+
+    /** Flyway placeholders ({@code <placeholders><name>value</name></placeholders>}). */
+    @Parameter
+    protected Map<String, String> placeholders;
+
+    /** Baseline a database that has tables but no Flyway history (e.g. a copy of a main database migrated by hand). */
+    @Parameter(property = PropertyNames.BASELINE_ON_MIGRATE, defaultValue = "false")
+    protected boolean baselineOnMigrate;
+
+    /** The version such a baseline gets. */
+    @Parameter(property = PropertyNames.BASELINE_VERSION, defaultValue = "1")
+    protected String baselineVersion;
+
+    /** Apply migrations older than the newest applied one. */
+    @Parameter(property = PropertyNames.OUT_OF_ORDER, defaultValue = "false")
+    protected boolean outOfOrder;
+
+    /** Check the checksums of applied migrations before migrating. */
+    @Parameter(property = PropertyNames.VALIDATE_ON_MIGRATE, defaultValue = "true")
+    protected boolean validateOnMigrate;
+
+    /** Fail when the database has applied migrations that this branch does not have; by default they are listed. */
+    @Parameter(property = PropertyNames.STRICT_MIGRATIONS, defaultValue = "false")
+    protected boolean strictMigrations;
+
+    /** Directories of seed SQL files ({@code *.sql}, applied in file-name order), relative to the project. */
+    @Parameter(property = PropertyNames.SEEDS, defaultValue = "${project.basedir}/src/main/resources/db/seed")
+    protected List<String> seeds;
+
+    /** Re-apply a seed file whose content changed since it was applied (it then runs again: make it idempotent). */
+    @Parameter(property = PropertyNames.REAPPLY_CHANGED_SEEDS, defaultValue = "false")
+    protected boolean reapplyChangedSeeds;
+
+    /** Lets destructive goals (reset, dropping) act on a server that is not this machine, after confirmation. */
+    @Parameter(property = PropertyNames.ALLOW_REMOTE, defaultValue = "false")
+    protected boolean allowRemote;
+
     @Parameter(defaultValue = "${project}", readonly = true, required = true)
     protected MavenProject project;
 
@@ -170,7 +232,17 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
                 .yes(yes)
                 .dryRun(dryRun)
                 .interactive(session != null && session.getRequest() != null && session.getRequest().isInteractiveMode())
-                .strategy(Strategy.AUTO);
+                .strategy(Strategy.parse(strategy))
+                .terminateConnections(terminateConnections)
+                .migration(new MigrationSettings(migrations == null || migrations.isEmpty()
+                                ? MigrationSettings.defaults(project.getBasedir().toPath()).locations() : migrations,
+                        schemas, table, placeholders, baselineOnMigrate, baselineVersion, outOfOrder, validateOnMigrate,
+                        strictMigrations))
+                .seed(new SeedSettings(seeds == null || seeds.isEmpty()
+                                ? SeedSettings.defaults(project.getBasedir().toPath()).directories()
+                                : seeds.stream().map(d -> project.getBasedir().toPath().resolve(d.strip()).normalize()).toList(),
+                        reapplyChangedSeeds, null))
+                .allowRemote(allowRemote);
         configure(b);
         return b.build();
     }

@@ -1,7 +1,6 @@
 package io.github.worktreedb.maven;
 
 import io.github.worktreedb.config.PropertyNames;
-import io.github.worktreedb.config.Strategy;
 import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.ops.CloneOperation;
@@ -22,20 +21,9 @@ import org.apache.maven.settings.crypto.SettingsDecrypter;
 @Mojo(name = "clone", defaultPhase = LifecyclePhase.INITIALIZE, threadSafe = true)
 public class CloneMojo extends AbstractWorktreeDbMojo {
 
-    /**
-     * How to copy: {@code auto} (by server version and size), {@code wal-log} or {@code file-copy}
-     * (PostgreSQL 15+ STRATEGY; older servers always copy files).
-     */
-    @Parameter(property = PropertyNames.STRATEGY, defaultValue = "auto")
-    protected String strategy;
-
     /** Drop and re-create this worktree's database when it exists (only one the plugin created; confirmed like any drop). */
     @Parameter(property = PropertyNames.FORCE, defaultValue = "false")
     protected boolean force;
-
-    /** End the other sessions on the main database when they keep it from being copied. */
-    @Parameter(property = PropertyNames.TERMINATE_CONNECTIONS, defaultValue = "false")
-    protected boolean terminateConnections;
 
     @Inject
     public CloneMojo(SettingsDecrypter settingsDecrypter) {
@@ -44,7 +32,7 @@ public class CloneMojo extends AbstractWorktreeDbMojo {
 
     @Override
     protected void configure(WorktreeDbConfig.Builder builder) {
-        builder.strategy(Strategy.parse(strategy)).force(force).terminateConnections(terminateConnections);
+        builder.force(force);
     }
 
     @Override

@@ -108,6 +108,7 @@ public final class CloneOperation {
                         + "worktree-db marker), so the plugin never drops it. Drop it yourself if it is yours to lose, or "
                         + "choose another name with -Dworktree-db.database=...");
             }
+            Guards.refuseRemoteUnlessAllowed(ctx, "drop and re-create " + target);
             String plan = "Drop " + target + " (" + Sizes.human(catalog.size(target)) + ", created " + marker.get().createdAt()
                     + ") and re-create it from " + main + ".";
             if (!Confirmation.proceed(ctx.config(), confirmation, plan, log)) {
@@ -116,7 +117,16 @@ public final class CloneOperation {
             }
             recreate = true;
         }
+        return copyFromMain(catalog, recreate, start);
+    }
 
+    /**
+     * Creates the worktree database as a copy of main and marks it; the caller holds the lock and has dealt with an
+     * existing database ({@code recreate}: drop it first).
+     */
+    Result copyFromMain(Catalog catalog, boolean recreate, long start) throws SQLException {
+        String main = ctx.main().name();
+        String target = ctx.database();
         int version = catalog.serverVersionNum();
         long mainSize = catalog.size(main);
         String strategy = chooseStrategy(version, mainSize, catalog);
@@ -134,19 +144,33 @@ public final class CloneOperation {
             owner = null;
         }
         createCopy(catalog, main, target, owner, strategy);
-        Marker marker = new Marker(Marker.TOOL, pluginVersion, main, ctx.git().branchOrDirectory(),
-                ctx.git().root().toString(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), strategyLabel(strategy));
-        try {
-            catalog.setComment(target, marker.toJson());
-        } catch (SQLException e) {
-            catalog.drop(target, true); // never leave an unmarked copy under the final name
-            throw e;
-        }
+        mark(catalog, strategyLabel(strategy));
         long bytes = catalog.size(target);
         Duration took = elapsed(start);
         log.info((recreate ? "Re-created " : "Cloned ") + main + " → " + target + " (" + Sizes.human(bytes) + ", "
                 + strategyLabel(strategy) + ", " + Sizes.seconds(took) + ")");
+        History.append(ctx.git(), "clone", target, (recreate ? "re-created" : "created") + " from " + main + " ("
+                + Sizes.human(bytes) + ", " + strategyLabel(strategy) + ")", took, log);
         return new Result(recreate ? Outcome.RECREATED : Outcome.CREATED, target, strategyLabel(strategy), bytes, took);
+    }
+
+    /** Creates the worktree database empty (owned like main) and marks it: {@code reset -Dworktree-db.fromEmpty}. */
+    void createEmpty(Catalog catalog) throws SQLException {
+        String owner = catalog.owner(ctx.main().name());
+        catalog.createEmpty(ctx.database(), catalog.canCreateOwnedBy(owner) ? owner : null);
+        mark(catalog, "empty");
+    }
+
+    /** Puts the marker on the new database; never leaves an unmarked copy under the final name. */
+    private void mark(Catalog catalog, String how) throws SQLException {
+        Marker marker = new Marker(Marker.TOOL, pluginVersion, ctx.main().name(), ctx.git().branchOrDirectory(),
+                ctx.git().root().toString(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), how);
+        try {
+            catalog.setComment(ctx.database(), marker.toJson());
+        } catch (SQLException e) {
+            catalog.drop(ctx.database(), true);
+            throw e;
+        }
     }
 
     /** The lock goes with the session anyway; a failed unlock must not hide the error that got us here. */

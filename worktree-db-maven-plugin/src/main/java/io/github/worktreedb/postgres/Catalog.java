@@ -136,6 +136,15 @@ public final class Catalog {
         execute(sql);
     }
 
+    /** {@code CREATE DATABASE name [OWNER owner]}: an empty database from template1. */
+    public void createEmpty(String database, String owner) throws SQLException {
+        String sql = format("SELECT format('CREATE DATABASE %I', ?)", database);
+        if (owner != null) {
+            sql += format("SELECT format(' OWNER %I', ?)", owner);
+        }
+        execute(sql);
+    }
+
     /** {@code DROP DATABASE IF EXISTS name}, ending its sessions first when {@code force} (PostgreSQL 13+). */
     public void drop(String database, boolean force) throws SQLException {
         String sql = format("SELECT format('DROP DATABASE IF EXISTS %I', ?)", database);
@@ -151,6 +160,18 @@ public final class Catalog {
             ps.setInt(1, LOCK_CLASS);
             ps.setString(2, database);
             ps.execute();
+        }
+    }
+
+    /** Takes the plugin's lock for {@code database} if it is free; false when another session holds it. */
+    public boolean tryLock(String database) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT pg_try_advisory_lock(?, hashtext(?))")) {
+            ps.setInt(1, LOCK_CLASS);
+            ps.setString(2, database);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
         }
     }
 

@@ -91,7 +91,8 @@ public final class PgServer {
         }
         if (state.equals("3D000")) {
             return new WorktreeDbException(WorktreeDbException.Kind.USER, "Database '" + database + "' does not exist on "
-                    + where + ". Set -Dworktree-db.maintenanceDatabase to a database the user '" + spec.user()
+                    + where + ". If it is this worktree's database, create it with mvn worktree-db:clone; if it is the "
+                    + "maintenance database, set -Dworktree-db.maintenanceDatabase to one the user '" + spec.user()
                     + "' can connect to.", e);
         }
         if (state.startsWith("08") || e.getCause() instanceof java.io.IOException) {

@@ -1,0 +1,42 @@
+package io.github.worktreedb.config;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How {@code migrate} runs Flyway.
+ *
+ * @param locations Flyway locations ({@code filesystem:...}, {@code classpath:...})
+ * @param schemas schemas Flyway manages (empty: the connection's default)
+ * @param table Flyway's history table
+ * @param placeholders Flyway placeholders
+ * @param baselineOnMigrate baseline a database that has tables but no Flyway history
+ * @param baselineVersion the version such a baseline gets
+ * @param outOfOrder apply migrations older than the newest applied one
+ * @param validateOnMigrate check applied migrations' checksums first
+ * @param strict fail when the database has migrations this branch does not have
+ */
+public record MigrationSettings(
+        List<String> locations,
+        List<String> schemas,
+        String table,
+        Map<String, String> placeholders,
+        boolean baselineOnMigrate,
+        String baselineVersion,
+        boolean outOfOrder,
+        boolean validateOnMigrate,
+        boolean strict) {
+
+    public MigrationSettings {
+        locations = locations == null ? List.of() : List.copyOf(locations);
+        schemas = schemas == null ? List.of() : List.copyOf(schemas);
+        table = table == null || table.isBlank() ? "flyway_schema_history" : table;
+        placeholders = placeholders == null ? Map.of() : Map.copyOf(placeholders);
+        baselineVersion = baselineVersion == null || baselineVersion.isBlank() ? "1" : baselineVersion;
+    }
+
+    public static MigrationSettings defaults(java.nio.file.Path baseDir) {
+        return new MigrationSettings(List.of("filesystem:" + baseDir.resolve("src/main/resources/db/migration")), List.of(),
+                null, Map.of(), false, null, false, true, false);
+    }
+}

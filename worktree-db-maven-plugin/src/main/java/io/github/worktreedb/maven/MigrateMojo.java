@@ -1,0 +1,36 @@
+package io.github.worktreedb.maven;
+
+import io.github.worktreedb.config.PropertyNames;
+import io.github.worktreedb.config.WorktreeDbConfig;
+import io.github.worktreedb.core.Log;
+import io.github.worktreedb.ops.MigrateOperation;
+import io.github.worktreedb.ops.MigrationToolGuidance;
+import io.github.worktreedb.ops.WorktreeContext;
+import javax.inject.Inject;
+import org.apache.maven.plugins.annotations.LifecyclePhase;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.settings.crypto.SettingsDecrypter;
+
+/**
+ * Applies Flyway migrations to this worktree's database and publishes {@code worktree-db.schemaVersion}. Migrations
+ * the database has but this branch lacks are listed (or fail the build with {@code strictMigrations}). The main
+ * database, and a database on another machine, are migrated only when confirmed. Other migration tools found in the
+ * repository (Alembic, Prisma, Liquibase, Rails, Django, npm scripts) get the command to run them here; they are not run.
+ */
+@Mojo(name = "migrate", defaultPhase = LifecyclePhase.PRE_INTEGRATION_TEST, threadSafe = true)
+public class MigrateMojo extends AbstractWorktreeDbMojo {
+
+    @Inject
+    public MigrateMojo(SettingsDecrypter settingsDecrypter) {
+        super(settingsDecrypter);
+    }
+
+    @Override
+    protected void execute(WorktreeDbConfig config, Log log) {
+        WorktreeContext ctx = WorktreeContext.resolve(config, log);
+        MigrateOperation.Result result = new MigrateOperation(ctx, log, new ConsoleConfirmation()).run();
+        publish(ctx, log);
+        project.getProperties().setProperty(PropertyNames.PUBLISHED_SCHEMA_VERSION, result.version());
+        MigrationToolGuidance.print(ctx.git().root(), ctx.databaseSpec(), log);
+    }
+}

@@ -1,0 +1,49 @@
+package io.github.worktreedb.ops;
+
+import io.github.worktreedb.core.Log;
+import io.github.worktreedb.core.Secrets;
+import io.github.worktreedb.git.GitWorktree;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * The history log: one tab-separated line per operation that changed a database, in the repository's git common
+ * dir ({@code worktree-db/history.log}), shared by all worktrees: time, goal, database, outcome, duration, worktree.
+ * Never a password. Failing to write it never fails the build.
+ */
+public final class History {
+
+    public static final String FILE = "worktree-db/history.log";
+
+    private History() {}
+
+    public static Path file(GitWorktree git) {
+        return git.commonDir().resolve(FILE);
+    }
+
+    public static void append(GitWorktree git, String goal, String database, String outcome, Duration took, Log log) {
+        String line = String.join("\t", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), goal, database,
+                Secrets.redact(outcome).replace('\t', ' ').replace('\n', ' '), took.toMillis() + "ms", git.root().toString())
+                + "\n";
+        Path file = file(git);
+        try {
+            Files.createDirectories(file.getParent());
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND);
+                    FileLock ignored = ch.lock()) {
+                ch.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)));
+            }
+        } catch (IOException e) {
+            log.warn("Could not append to the history log " + file + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package io.github.worktreedb.ops;
+
+import io.github.worktreedb.config.ConnectionSpec;
+import io.github.worktreedb.config.PropertyNames;
+import io.github.worktreedb.core.Log;
+import io.github.worktreedb.core.Secrets;
+import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.flyway.FlywayLogging;
+import io.github.worktreedb.flyway.Migrations;
+import io.github.worktreedb.flyway.RiskyStatements;
+import io.github.worktreedb.postgres.Catalog;
+import io.github.worktreedb.postgres.DatabaseLock;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationState;
+import org.flywaydb.core.api.output.MigrateOutput;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.flywaydb.core.internal.exception.FlywayMigrateException;
+
+/**
+ * {@code migrate}: applies Flyway migrations to this worktree's database, under the plugin's lock on it. Migrations
+ * applied to the database but missing in this branch (from main or another worktree) are listed, and fail the run
+ * in strict mode. The main database, and any database on another machine, are only migrated when confirmed.
+ */
+public final class MigrateOperation {
+
+    /** What {@code migrate} did. */
+    public record Result(String version, int applied, List<String> missingLocally, boolean changed) {}
+
+    private static final Set<MigrationState> MISSING_LOCALLY = Set.of(MigrationState.MISSING_SUCCESS,
+            MigrationState.MISSING_FAILED, MigrationState.FUTURE_SUCCESS, MigrationState.FUTURE_FAILED);
+
+    private final WorktreeContext ctx;
+    private final Log log;
+    private final Confirmation confirmation;
+    private DatabaseLock heldLock;
+
+    public MigrateOperation(WorktreeContext ctx, Log log, Confirmation confirmation) {
+        this.ctx = ctx;
+        this.log = log;
+        this.confirmation = confirmation;
+    }
+
+    /** Runs under a lock the caller already holds on this database (reset), instead of taking it. */
+    MigrateOperation underLock(DatabaseLock lock) {
+        this.heldLock = lock;
+        return this;
+    }
+
+    public Result run() {
+        long start = System.nanoTime();
+        ConnectionSpec db = ctx.databaseSpec();
+        requireDatabase(db.database());
+        DatabaseLock lock = heldLock != null ? heldLock
+                : DatabaseLock.acquire(ctx.server(), ctx.config().maintenanceDatabase(), db.database(), log);
+        try (AutoCloseable logging = FlywayLogging.to(log)) {
+            return migrate(db, start);
+        } catch (FlywayMigrateException e) {
+            throw failed(e);
+        } catch (FlywayException e) {
+            throw new WorktreeDbException(WorktreeDbException.Kind.USER, "Flyway cannot migrate " + db.database() + ": "
+                    + Secrets.redact(e.getMessage(), db.password()), e);
+        } catch (WorktreeDbException e) {
+            throw e;
+        } catch (Exception e) {
+            throw WorktreeDbException.environment("Migrating " + db.database() + " failed: "
+                    + Secrets.redact(e.getMessage(), db.password()), e);
+        } finally {
+            if (heldLock == null) {
+                lock.close();
+            }
+        }
+    }
+
+    private Result migrate(ConnectionSpec db, long start) {
+        Flyway flyway = Migrations.flyway(db, ctx.config().migration());
+        var info = flyway.info();
+        String current = info.current() == null || info.current().getVersion() == null ? "none"
+                : info.current().getVersion().getVersion();
+        List<String> missing = Arrays.stream(info.all()).filter(i -> MISSING_LOCALLY.contains(i.getState()))
+                .map(MigrateOperation::describe).toList();
+        if (!missing.isEmpty()) {
+            String text = db.database() + " has " + missing.size() + " applied migration(s) that this branch does not have "
+                    + "(applied from main or another worktree): " + String.join(", ", missing) + ". Merge main to get them.";
+            if (ctx.config().migration().strict()) {
+                throw WorktreeDbException.user(text + " Failing because -D" + PropertyNames.STRICT_MIGRATIONS + "=true.");
+            }
+            log.warn(text);
+        }
+        List<MigrationInfo> pending = List.of(info.pending());
+        if (pending.isEmpty()) {
+            log.info(db.database() + " is up to date at version " + current + ".");
+            return new Result(current, 0, missing, false);
+        }
+        boolean main = ctx.usesMainDatabase();
+        boolean remote = !db.isLocal();
+        if (main || remote) {
+            String plan = "Migrate " + (main ? "the main database " : "") + db.database()
+                    + (remote ? " on " + db.primary().display() + ", which is not this machine," : "") + " with "
+                    + pending.size() + " pending migration(s):" + listing(pending) + risky(pending);
+            if (!Confirmation.proceed(ctx.config(), confirmation, plan, log)) {
+                return new Result(current, 0, missing, false);
+            }
+        } else if (ctx.config().dryRun()) {
+            log.info("[dry run] Would apply to " + db.database() + ":" + listing(pending));
+            return new Result(current, 0, missing, false);
+        }
+        MigrateResult result = flyway.migrate();
+        for (MigrateOutput m : result.migrations) {
+            log.info("Applied " + (m.version == null || m.version.isEmpty() ? "repeatable" : "V" + m.version) + " "
+                    + m.description + " (" + fileName(m.filepath) + ") in " + m.executionTime + " ms");
+        }
+        String version = result.targetSchemaVersion == null ? current : result.targetSchemaVersion;
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        log.info("Migrated " + db.database() + " to version " + version + " (" + result.migrationsExecuted
+                + " migration(s), " + Sizes.seconds(took) + ")");
+        History.append(ctx.git(), "migrate", db.database(), "applied " + result.migrationsExecuted + ", now at version "
+                + version, took, log);
+        return new Result(version, result.migrationsExecuted, missing, true);
+    }
+
+    private void requireDatabase(String database) {
+        try (Connection c = ctx.server().connectMaintenance(ctx.config().maintenanceDatabase())) {
+            if (!new Catalog(c).exists(database)) {
+                throw WorktreeDbException.user("Database " + database + " does not exist yet, so there is nothing to "
+                        + "migrate. Create it with mvn worktree-db:clone (bind clone before migrate in the build).");
+            }
+        } catch (SQLException e) {
+            throw WorktreeDbException.environment("Cannot check that " + database + " exists: " + e.getMessage(), e);
+        }
+    }
+
+    private WorktreeDbException failed(FlywayMigrateException e) {
+        MigrationInfo m = e.getMigration();
+        String file = e.getAbsolutePathOnDisk() != null ? e.getAbsolutePathOnDisk() : m == null ? "?" : m.getScript();
+        String line = e.getLineNumber() > 0 ? " at line " + e.getLineNumber() : "";
+        String pg = postgresMessage(e);
+        String state = e.getSqlState() == null ? "" : " (SQL state " + e.getSqlState() + ")";
+        String after = e.isExecutableInTransaction()
+                ? "It was rolled back; the database is as it was before this migration. Fix the migration and run again."
+                : "It ran outside a transaction (e.g. CREATE INDEX CONCURRENTLY), so statements before the failing one "
+                        + "stay applied; check the database, then run again.";
+        return new WorktreeDbException(WorktreeDbException.Kind.USER, "Migration " + file + " failed" + line + ": " + pg
+                + state + ". " + after, e);
+    }
+
+    private String postgresMessage(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getMessage() != null) {
+                return Secrets.redact(sql.getMessage().lines().findFirst().orElse(""), ctx.main().spec().password());
+            }
+        }
+        return Secrets.redact(e.getMessage(), ctx.main().spec().password());
+    }
+
+    private static String describe(MigrationInfo i) {
+        return (i.getVersion() == null ? "repeatable " : "V" + i.getVersion().getVersion() + " ") + i.getDescription();
+    }
+
+    private static String listing(List<MigrationInfo> pending) {
+        return pending.stream().map(i -> "\n  " + describe(i) + " (" + i.getScript() + ")").collect(Collectors.joining());
+    }
+
+    private static String risky(List<MigrationInfo> pending) {
+        List<String> warnings = new ArrayList<>();
+        for (MigrationInfo i : pending) {
+            String location = i.getPhysicalLocation();
+            if (location == null || location.isEmpty() || !Files.isRegularFile(Path.of(location))) {
+                continue;
+            }
+            try {
+                warnings.addAll(RiskyStatements.find(i.getScript(), Files.readString(Path.of(location), StandardCharsets.UTF_8)));
+            } catch (IOException ignored) {
+                // the migration itself will report an unreadable file
+            }
+        }
+        return warnings.isEmpty() ? "" : "\nRisky statements:" + warnings.stream().map(w -> "\n  " + w).collect(Collectors.joining());
+    }
+
+    private static String fileName(String path) {
+        if (path == null) {
+            return "?";
+        }
+        int slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+        return slash >= 0 ? path.substring(slash + 1) : path;
+    }
+}

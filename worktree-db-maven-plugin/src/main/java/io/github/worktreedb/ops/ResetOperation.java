@@ -1,0 +1,85 @@
+package io.github.worktreedb.ops;
+
+import io.github.worktreedb.core.Log;
+import io.github.worktreedb.core.Secrets;
+import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.postgres.Catalog;
+import io.github.worktreedb.postgres.DatabaseLock;
+import io.github.worktreedb.postgres.Marker;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * {@code reset}: brings this worktree's database back to a known state. Drops it (ending its sessions: it is the
+ * plugin's own), copies main again — or, with {@code fromEmpty}, creates it empty — then migrates and seeds, all under
+ * one lock on the database. Never the main database, never a database without the marker, never a remote server
+ * without {@code allowRemote}; always confirmed.
+ */
+public final class ResetOperation {
+
+    /** What {@code reset} did. */
+    public record Result(boolean done, String version, int seedsApplied) {}
+
+    private final WorktreeContext ctx;
+    private final Log log;
+    private final Confirmation confirmation;
+    private final String pluginVersion;
+
+    public ResetOperation(WorktreeContext ctx, Log log, Confirmation confirmation, String pluginVersion) {
+        this.ctx = ctx;
+        this.log = log;
+        this.confirmation = confirmation;
+        this.pluginVersion = pluginVersion;
+    }
+
+    public Result run() {
+        long start = System.nanoTime();
+        Guards.refuseMainDatabase(ctx, "reset");
+        Guards.refuseRemoteUnlessAllowed(ctx, "reset " + ctx.database());
+        String target = ctx.database();
+        boolean fromEmpty = ctx.config().fromEmpty();
+        CloneOperation clone = new CloneOperation(ctx, log, confirmation, pluginVersion);
+        try (DatabaseLock lock = DatabaseLock.acquire(ctx.server(), ctx.config().maintenanceDatabase(), target, log)) {
+            Catalog catalog = lock.catalog();
+            if (!catalog.exists(ctx.main().name()) && !fromEmpty) {
+                throw WorktreeDbException.user("The main database '" + ctx.main().name() + "' (from " + ctx.main().origin()
+                        + ") does not exist, so there is nothing to reset " + target + " from. Use -Dworktree-db.fromEmpty=true "
+                        + "to rebuild it from the migrations alone.");
+            }
+            boolean exists = catalog.exists(target);
+            Optional<Marker> marker = exists ? catalog.marker(target) : Optional.empty();
+            if (exists && marker.isEmpty()) {
+                throw WorktreeDbException.user("Refusing to reset " + target + ": it was not created by worktree-db (it has "
+                        + "no worktree-db marker), so the plugin never drops it.");
+            }
+            int sessions = exists ? catalog.sessions(target).size() : 0;
+            String plan = "Reset " + target + ": " + (exists ? "drop it (" + Sizes.human(catalog.size(target))
+                    + (sessions > 0 ? ", ending its " + sessions + " open session(s)" : "") + "), " : "")
+                    + (fromEmpty ? "create it empty" : "copy " + ctx.main().name() + " again")
+                    + ", then migrate and seed.";
+            if (!Confirmation.proceed(ctx.config(), confirmation, plan, log)) {
+                return new Result(false, null, 0);
+            }
+            if (exists) {
+                catalog.drop(target, true);
+            }
+            if (fromEmpty) {
+                clone.createEmpty(catalog);
+            } else {
+                clone.copyFromMain(catalog, false, start);
+            }
+            MigrateOperation.Result migrated = new MigrateOperation(ctx, log, confirmation).underLock(lock).run();
+            SeedOperation.Result seeded = new SeedOperation(ctx, log, confirmation).underLock(lock).run();
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            String outcome = (fromEmpty ? "rebuilt from empty" : "copied from " + ctx.main().name()) + ", at version "
+                    + migrated.version() + ", " + seeded.applied() + " seed file(s)";
+            log.info("Reset " + target + ": " + outcome + " (" + Sizes.seconds(took) + ")");
+            History.append(ctx.git(), "reset", target, outcome, took, log);
+            return new Result(true, migrated.version(), seeded.applied());
+        } catch (SQLException e) {
+            throw WorktreeDbException.environment("Reset of " + target + " failed: "
+                    + Secrets.redact(e.getMessage(), ctx.main().spec().password()), e);
+        }
+    }
+}

@@ -1,0 +1,249 @@
+package io.github.worktreedb.ops;
+
+import io.github.worktreedb.config.ConnectionSpec;
+import io.github.worktreedb.config.PropertyNames;
+import io.github.worktreedb.config.SeedSettings;
+import io.github.worktreedb.core.Log;
+import io.github.worktreedb.core.Secrets;
+import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.flyway.SqlFiles;
+import io.github.worktreedb.postgres.DatabaseLock;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.postgresql.util.PSQLException;
+
+/**
+ * {@code seed}: applies the {@code *.sql} files of the seed directories in file-name order, each in its own
+ * transaction, statements split by Flyway's PostgreSQL parser. Each applied file is recorded with its SHA-256 in a
+ * history table, so a second run applies nothing; a changed file is reported and re-applied only when asked.
+ */
+public final class SeedOperation {
+
+    /** What {@code seed} did. */
+    public record Result(int applied, int alreadyApplied, List<String> changed) {}
+
+    /** A seed file: its name (the history key) and where it is. */
+    public record SeedFile(String name, Path path) {}
+
+    private final WorktreeContext ctx;
+    private final Log log;
+    private final Confirmation confirmation;
+    private DatabaseLock heldLock;
+
+    public SeedOperation(WorktreeContext ctx, Log log, Confirmation confirmation) {
+        this.ctx = ctx;
+        this.log = log;
+        this.confirmation = confirmation;
+    }
+
+    SeedOperation underLock(DatabaseLock lock) {
+        this.heldLock = lock;
+        return this;
+    }
+
+    /** The seed files, in the order they are applied (by file name; the first directory wins a tie). */
+    public static List<SeedFile> files(SeedSettings settings) {
+        List<SeedFile> out = new ArrayList<>();
+        for (Path dir : settings.directories()) {
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (Stream<Path> files = Files.list(dir)) {
+                files.filter(f -> f.getFileName().toString().endsWith(".sql") && Files.isRegularFile(f))
+                        .forEach(f -> out.add(new SeedFile(f.getFileName().toString(), f)));
+            } catch (IOException e) {
+                throw WorktreeDbException.user("Cannot list the seed directory " + dir + ": " + e.getMessage());
+            }
+        }
+        out.sort(Comparator.comparing(SeedFile::name));
+        return out;
+    }
+
+    public Result run() {
+        long start = System.nanoTime();
+        SeedSettings settings = ctx.config().seed();
+        List<SeedFile> files = files(settings);
+        ConnectionSpec db = ctx.databaseSpec();
+        if (files.isEmpty()) {
+            log.info("No seed files (*.sql) in " + settings.directories() + "; nothing to seed.");
+            return new Result(0, 0, List.of());
+        }
+        DatabaseLock lock = heldLock != null ? heldLock
+                : DatabaseLock.acquire(ctx.server(), ctx.config().maintenanceDatabase(), db.database(), log);
+        try (Connection conn = ctx.server().connect(db.database())) {
+            Map<String, String[]> history = history(conn, settings.table());
+            List<SeedFile> toApply = new ArrayList<>();
+            List<String> changed = new ArrayList<>();
+            int already = 0;
+            for (SeedFile f : files) {
+                String[] seen = history.get(f.name());
+                String checksum = checksum(f.path());
+                if (seen == null) {
+                    toApply.add(f);
+                } else if (seen[0].equals(checksum)) {
+                    already++;
+                } else if (settings.reapplyChanged()) {
+                    toApply.add(f);
+                } else {
+                    changed.add(f.name());
+                    log.warn("Seed " + f.name() + " changed since it was applied (" + seen[1] + "); not applied again. "
+                            + "Re-apply changed seeds with -D" + PropertyNames.REAPPLY_CHANGED_SEEDS + "=true (the file then "
+                            + "runs again, so it should be idempotent).");
+                }
+            }
+            if (!toApply.isEmpty() && !confirmedForMainOrRemote(db, toApply)) {
+                return new Result(0, already, changed);
+            }
+            if (ctx.config().dryRun() && !toApply.isEmpty()) {
+                log.info("[dry run] Would apply to " + db.database() + ": "
+                        + String.join(", ", toApply.stream().map(SeedFile::name).toList()));
+                return new Result(0, already, changed);
+            }
+            for (SeedFile f : toApply) {
+                apply(conn, settings.table(), f);
+            }
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            log.info("Seeded " + db.database() + ": " + toApply.size() + " file(s) applied, " + already + " already applied"
+                    + (changed.isEmpty() ? "" : ", " + changed.size() + " changed and not applied again") + " ("
+                    + Sizes.seconds(took) + ")");
+            if (!toApply.isEmpty()) {
+                History.append(ctx.git(), "seed", db.database(), "applied " + String.join(", ",
+                        toApply.stream().map(SeedFile::name).toList()), took, log);
+            }
+            return new Result(toApply.size(), already, changed);
+        } catch (SQLException e) {
+            throw WorktreeDbException.environment("Seeding " + db.database() + " failed: "
+                    + Secrets.redact(e.getMessage(), db.password()), e);
+        } finally {
+            if (heldLock == null) {
+                lock.close();
+            }
+        }
+    }
+
+    private boolean confirmedForMainOrRemote(ConnectionSpec db, List<SeedFile> toApply) {
+        boolean main = ctx.usesMainDatabase();
+        boolean remote = !db.isLocal();
+        if (!main && !remote) {
+            return true;
+        }
+        String plan = "Seed " + (main ? "the main database " : "") + db.database()
+                + (remote ? " on " + db.primary().display() + ", which is not this machine," : "") + " with "
+                + String.join(", ", toApply.stream().map(SeedFile::name).toList()) + ".";
+        return Confirmation.proceed(ctx.config(), confirmation, plan, log);
+    }
+
+    private Map<String, String[]> history(Connection conn, String table) throws SQLException {
+        try (Statement st = conn.createStatement()) {
+            st.execute(format(conn, "CREATE TABLE IF NOT EXISTS %I (file text PRIMARY KEY, checksum text NOT NULL, "
+                    + "applied_at timestamptz NOT NULL DEFAULT now(), execution_ms integer NOT NULL)", table));
+        }
+        Map<String, String[]> out = new HashMap<>();
+        try (Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery(format(conn, "SELECT file, checksum, applied_at FROM %I", table))) {
+            while (rs.next()) {
+                out.put(rs.getString(1), new String[] {rs.getString(2), rs.getString(3)});
+            }
+        }
+        return out;
+    }
+
+    private void apply(Connection conn, String table, SeedFile f) throws SQLException {
+        String sql;
+        try {
+            sql = Files.readString(f.path(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw WorktreeDbException.user("Cannot read the seed file " + f.path() + ": " + e.getMessage());
+        }
+        List<SqlFiles.Statement> statements = SqlFiles.statements(sql);
+        for (SqlFiles.Statement s : statements) {
+            if (!s.canRunInTransaction()) {
+                throw WorktreeDbException.user("Seed " + f.path() + " line " + s.line() + " cannot run inside a transaction "
+                        + "(e.g. CREATE INDEX CONCURRENTLY, VACUUM), and every seed file runs in one. Move it to a migration.");
+            }
+        }
+        long start = System.nanoTime();
+        boolean autoCommit = conn.getAutoCommit();
+        conn.setAutoCommit(false);
+        SqlFiles.Statement current = null;
+        try (Statement st = conn.createStatement()) {
+            for (SqlFiles.Statement s : statements) {
+                current = s;
+                st.execute(s.sql());
+            }
+            int ms = (int) ((System.nanoTime() - start) / 1_000_000);
+            try (PreparedStatement ps = conn.prepareStatement(format(conn, "INSERT INTO %I (file, checksum, execution_ms) "
+                    + "VALUES (?, ?, ?) ON CONFLICT (file) DO UPDATE SET checksum = excluded.checksum, applied_at = now(), "
+                    + "execution_ms = excluded.execution_ms", table))) {
+                ps.setString(1, f.name());
+                ps.setString(2, checksum(f.path()));
+                ps.setInt(3, ms);
+                ps.executeUpdate();
+            }
+            conn.commit();
+            log.info("Applied seed " + f.name() + " (" + statements.size() + " statement(s)) in " + ms + " ms");
+        } catch (SQLException e) {
+            conn.rollback();
+            throw WorktreeDbException.user("Seed " + f.path() + " failed at line " + lineOf(current, e) + ": "
+                    + Secrets.redact(firstLine(e.getMessage()), ctx.main().spec().password()) + ". It was rolled back; "
+                    + "the seed files before it stay applied, the ones after it were not run. Fix it and run again.");
+        } finally {
+            conn.setAutoCommit(autoCommit);
+        }
+    }
+
+    /** The file line of the error: the statement's first line, plus PostgreSQL's position inside the statement. */
+    static int lineOf(SqlFiles.Statement s, SQLException e) {
+        if (s == null) {
+            return 0;
+        }
+        int line = s.line();
+        if (e instanceof PSQLException p && p.getServerErrorMessage() != null && p.getServerErrorMessage().getPosition() > 0) {
+            int pos = Math.min(p.getServerErrorMessage().getPosition() - 1, s.sql().length());
+            line += (int) s.sql().substring(0, pos).chars().filter(c -> c == '\n').count();
+        }
+        return line;
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "" : message.lines().findFirst().orElse("");
+    }
+
+    private static String format(Connection conn, String fmt, String identifier) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT format(?, ?)")) {
+            ps.setString(1, fmt);
+            ps.setString(2, identifier);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+
+    static String checksum(Path file) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        } catch (IOException e) {
+            throw WorktreeDbException.user("Cannot read the seed file " + file + ": " + e.getMessage());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

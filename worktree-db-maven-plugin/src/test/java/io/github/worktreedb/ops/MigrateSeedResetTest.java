@@ -1,0 +1,287 @@
+package io.github.worktreedb.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.worktreedb.config.MigrationSettings;
+import io.github.worktreedb.config.WorktreeDbConfig;
+import io.github.worktreedb.core.Log;
+import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.testing.GitRepo;
+import io.github.worktreedb.testing.TestPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** migrate, seed and reset against the real test server, in real git worktrees. */
+class MigrateSeedResetTest {
+
+    static final TestPostgres PG = TestPostgres.get();
+
+    @TempDir
+    Path tmp;
+
+    TestPostgres.OwnedDatabase main;
+    GitRepo repo;
+    Path wt;
+    String target;
+    final List<String> lines = new ArrayList<>();
+    final Log log = new Log() {
+        @Override
+        public void info(String m) {
+            lines.add("INFO " + m);
+        }
+
+        @Override
+        public void warn(String m) {
+            lines.add("WARN " + m);
+        }
+
+        @Override
+        public void debug(String m) {}
+
+        @Override
+        public boolean isDebugEnabled() {
+            return false;
+        }
+    };
+
+    @BeforeEach
+    void clonedWorktree() {
+        main = PG.createOwnedDatabase("mig", r -> "pw-" + r, "CREATE TABLE customer(id int PRIMARY KEY, name text)");
+        repo = GitRepo.init(tmp.resolve("shop"));
+        repo.write(".env", "DATABASE_URL=" + PG.url(main) + "\n");
+        repo.write("src/main/resources/db/migration/V2__function.sql", """
+                CREATE FUNCTION customer_count() RETURNS bigint LANGUAGE plpgsql AS $fn$
+                BEGIN
+                  RETURN (SELECT count(*) FROM customer); -- a ';' inside the body
+                END;
+                $fn$;
+                """);
+        repo.write("src/main/resources/db/migration/V3__index.sql", "CREATE INDEX CONCURRENTLY customer_name ON customer(name);\n");
+        repo.write("src/main/resources/db/migration/V4__do_block.sql", """
+                DO $$
+                BEGIN
+                  IF NOT EXISTS (SELECT 1 FROM pg_tables WHERE tablename = 'orders') THEN
+                    CREATE TABLE orders(id int PRIMARY KEY, customer_id int REFERENCES customer);
+                  END IF;
+                END $$;
+                """);
+        repo.write("src/main/resources/db/seed/001_customers.sql",
+                "INSERT INTO customer VALUES (1, 'Ada'), (2, 'Grace') ON CONFLICT DO NOTHING;\n");
+        repo.write("src/main/resources/db/seed/002_orders.sql", "INSERT INTO orders VALUES (10, 1), (11, 2);\n");
+        repo.commitAll("migrations and seeds");
+        wt = repo.addWorktree(tmp.resolve("shop-mig"), "feature/mig");
+        target = main.database() + "_feature_mig";
+        new CloneOperation(context(config(wt).build()), Log.NONE, Confirmation.NOBODY, "test").run();
+    }
+
+    private WorktreeDbConfig.Builder config(Path dir) {
+        return WorktreeDbConfig.builder(dir).migration(baselined(dir));
+    }
+
+    private static MigrationSettings baselined(Path dir) {
+        return new MigrationSettings(List.of("filesystem:" + dir.resolve("src/main/resources/db/migration")), List.of(), null,
+                Map.of(), true, "1", false, true, false);
+    }
+
+    private WorktreeContext context(WorktreeDbConfig config) {
+        return WorktreeContext.resolve(config, log);
+    }
+
+    private MigrateOperation.Result migrate(WorktreeDbConfig config) {
+        return new MigrateOperation(context(config), log, Confirmation.NOBODY).run();
+    }
+
+    private SeedOperation.Result seed(WorktreeDbConfig config) {
+        return new SeedOperation(context(config), log, Confirmation.NOBODY).run();
+    }
+
+    @Test
+    void migratesAClonedBaselinedDatabaseWithFunctionsConcurrentIndexesAndDoBlocks() throws Exception {
+        MigrateOperation.Result r = migrate(config(wt).build());
+        assertThat(r.version()).isEqualTo("4");
+        assertThat(r.applied()).isEqualTo(3);
+        assertThat(PG.queryIn(target, "SELECT customer_count()")).isEqualTo("0");
+        assertThat(PG.queryIn(target, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'customer_name'::regclass")).isEqualTo("t");
+        assertThat(PG.queryIn(target, "SELECT to_regclass('orders') IS NOT NULL")).isEqualTo("t");
+        assertThat(PG.queryIn(main.database(), "SELECT to_regclass('orders') IS NULL")).isEqualTo("t");
+        assertThat(lines).anyMatch(l -> l.matches("INFO Applied V2 function \\(V2__function.sql\\) in \\d+ ms"));
+        assertThat(lines).anyMatch(l -> l.startsWith("INFO Migrated " + target + " to version 4 (3 migration(s), "));
+        assertThat(Files.readString(repo.root().resolve(".git/worktree-db/history.log")))
+                .contains("\tmigrate\t" + target + "\tapplied 3, now at version 4\t");
+
+        lines.clear();
+        assertThat(migrate(config(wt).build()).applied()).isZero();
+        assertThat(lines).contains("INFO " + target + " is up to date at version 4.");
+    }
+
+    @Test
+    void aFailingMigrationIsRolledBackAndNamesFileLineAndMessage() {
+        migrate(config(wt).build());
+        Path bad = wt.resolve("src/main/resources/db/migration/V5__bad.sql");
+        write(bad, "CREATE TABLE half_done(x int);\nINSERT INTO half_done\n  SELECT nope FROM missing_table;\n");
+        assertThatThrownBy(() -> migrate(config(wt).build()))
+                .isInstanceOf(WorktreeDbException.class)
+                .hasMessageContaining("Migration " + bad + " failed at line 2")
+                .hasMessageContaining("relation \"missing_table\" does not exist")
+                .hasMessageContaining("(SQL state 42P01)")
+                .hasMessageContaining("It was rolled back");
+        assertThat(PG.queryIn(target, "SELECT to_regclass('half_done') IS NULL")).isEqualTo("t");
+        assertThat(PG.queryIn(target, "SELECT max(version) FROM flyway_schema_history WHERE success")).isEqualTo("4");
+    }
+
+    @Test
+    void migrationsMissingInThisBranchAreListedOrFailInStrictMode() {
+        migrate(config(wt).build());
+        Path extra = wt.resolve("src/main/resources/db/migration/V5__from_main.sql");
+        write(extra, "CREATE TABLE from_main(x int);\n");
+        migrate(config(wt).build());
+        delete(extra); // this branch does not have V5, the database does
+        lines.clear();
+        migrate(config(wt).build());
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("WARN " + target + " has 1 applied migration(s) that this "
+                + "branch does not have (applied from main or another worktree): V5 from main. Merge main to get them."));
+
+        MigrationSettings strict = new MigrationSettings(baselined(wt).locations(), List.of(), null, Map.of(), true, "1", false,
+                true, true);
+        assertThatThrownBy(() -> migrate(config(wt).migration(strict).build()))
+                .hasMessageContaining("V5 from main").hasMessageContaining("-Dworktree-db.strictMigrations=true");
+    }
+
+    @Test
+    void theMainDatabaseIsMigratedOnlyWhenConfirmed() {
+        Path mainWt = repo.root();
+        MigrateOperation.Result refused = migrate(config(mainWt).build());
+        assertThat(refused.applied()).isZero();
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("WARN Migrate the main database " + main.database()
+                + " with 3 pending migration(s):").contains("V2 function (V2__function.sql)")
+                .contains("Add -Dworktree-db.yes=true to confirm."));
+        assertThat(PG.queryIn(main.database(), "SELECT to_regclass('flyway_schema_history') IS NULL")).isEqualTo("t");
+
+        assertThat(migrate(config(mainWt).yes(true).build()).applied()).isEqualTo(3);
+    }
+
+    @Test
+    void seedsApplyOnceReportChangesAndRollBackFailures() throws Exception {
+        migrate(config(wt).build());
+        SeedOperation.Result first = seed(config(wt).build());
+        assertThat(first.applied()).isEqualTo(2);
+        SeedOperation.Result second = seed(config(wt).build());
+        assertThat(second.applied()).isZero();
+        assertThat(second.alreadyApplied()).isEqualTo(2);
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM orders")).isEqualTo("2");
+
+        write(wt.resolve("src/main/resources/db/seed/002_orders.sql"),
+                "INSERT INTO orders VALUES (10, 1), (11, 2), (12, 2) ON CONFLICT DO NOTHING;\n");
+        lines.clear();
+        assertThat(seed(config(wt).build()).changed()).containsExactly("002_orders.sql");
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("WARN Seed 002_orders.sql changed since it was applied"));
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM orders")).isEqualTo("2");
+        var reapply = config(wt).seed(new io.github.worktreedb.config.SeedSettings(
+                List.of(wt.resolve("src/main/resources/db/seed")), true, null)).build();
+        assertThat(seed(reapply).applied()).isEqualTo(1);
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM orders")).isEqualTo("3");
+
+        Path bad = wt.resolve("src/main/resources/db/seed/003_bad.sql");
+        write(bad, "INSERT INTO customer VALUES (3, 'Edsger');\n\nINSERT INTO orders VALUES\n  (13, 999);\n");
+        assertThatThrownBy(() -> seed(config(wt).build()))
+                .hasMessageContaining("Seed " + bad + " failed at line 3")
+                .hasMessageContaining("violates foreign key constraint")
+                .hasMessageContaining("It was rolled back");
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM customer WHERE id = 3")).isEqualTo("0");
+    }
+
+    @Test
+    void resetIsGuardedAndRestoresTheMigratedAndSeededState() throws Exception {
+        migrate(config(wt).build());
+        seed(config(wt).build());
+        PG.sql("SELECT 1");
+        try (var c = PG.admin(target)) {
+            c.createStatement().execute("DELETE FROM orders; INSERT INTO customer VALUES (99, 'scratch')");
+        }
+        ResetOperation.Result refused = new ResetOperation(context(config(wt).build()), log, Confirmation.NOBODY, "t").run();
+        assertThat(refused.done()).isFalse();
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM customer WHERE id = 99")).isEqualTo("1");
+
+        try (var app = PG.connect(target, main.role(), main.password())) {
+            ResetOperation.Result r = new ResetOperation(context(config(wt).yes(true).build()), log, Confirmation.NOBODY, "t").run();
+            assertThat(r.done()).isTrue();
+            assertThat(r.version()).isEqualTo("4");
+            assertThat(r.seedsApplied()).isEqualTo(2);
+            assertThat(app.isValid(2)).isFalse();
+        }
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM customer WHERE id = 99")).isEqualTo("0");
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM orders")).isEqualTo("2");
+        assertThat(PG.comment(target)).contains("\"tool\":\"worktree-db\"");
+        assertThat(Files.readString(repo.root().resolve(".git/worktree-db/history.log"))).contains("\treset\t" + target + "\t");
+    }
+
+    @Test
+    void resetFromEmptyRebuildsFromMigrationsAlone() {
+        repo.write("src/main/resources/db/migration/V1__customer.sql", "CREATE TABLE customer(id int PRIMARY KEY, name text);\n");
+        repo.commitAll("V1");
+        Path fresh = repo.addWorktree(tmp.resolve("shop-empty"), "feature/empty");
+        var settings = new MigrationSettings(List.of("filesystem:" + fresh.resolve("src/main/resources/db/migration")),
+                List.of(), null, Map.of(), false, null, false, true, false);
+        var cfg = WorktreeDbConfig.builder(fresh).migration(settings).fromEmpty(true).yes(true).build();
+        ResetOperation.Result r = new ResetOperation(context(cfg), log, Confirmation.NOBODY, "t").run();
+        assertThat(r.version()).isEqualTo("4");
+        assertThat(PG.queryIn(main.database() + "_feature_empty", "SELECT count(*) FROM orders")).isEqualTo("2");
+        assertThat(PG.comment(main.database() + "_feature_empty")).contains("\"strategy\":\"empty\"");
+    }
+
+    @Test
+    void resetRefusesTheMainDatabaseUnmarkedDatabasesAndRemoteServers() {
+        assertThatThrownBy(() -> new ResetOperation(context(config(repo.root()).yes(true).build()), log, Confirmation.NOBODY, "t").run())
+                .hasMessageContaining("Refusing to reset " + main.database() + ": it is the main database");
+
+        Path manual = repo.addWorktree(tmp.resolve("shop-manual"), "manual");
+        PG.createDatabase(main.database() + "_manual", main.role(), "CREATE TABLE mine(x int)");
+        assertThatThrownBy(() -> new ResetOperation(context(config(manual).yes(true).build()), log, Confirmation.NOBODY, "t").run())
+                .hasMessageContaining("it was not created by worktree-db");
+        assertThat(PG.exists(main.database() + "_manual")).isTrue();
+
+        var remote = config(wt).url("postgres://app:pw@db.staging.example.com:5432/shop").yes(true).build();
+        assertThatThrownBy(() -> new ResetOperation(context(remote), log, Confirmation.NOBODY, "t").run())
+                .hasMessageContaining("Refusing to reset shop_feature_mig on db.staging.example.com:5432: it is not this machine")
+                .hasMessageContaining("-Dworktree-db.allowRemote=true");
+    }
+
+    @Test
+    void otherMigrationToolsGetTheirCommand() {
+        repo.write("api/alembic.ini", "[alembic]\n");
+        repo.write("web/package.json", "{\"name\":\"web\",\"scripts\":{\"build\":\"vite build\",\"db:migrate\":\"knex migrate:latest\"}}");
+        repo.write("web/prisma/schema.prisma", "datasource db { provider = \"postgresql\" }\n");
+        var spec = context(config(repo.root()).build()).main().spec().withDatabase("shop_x");
+        List<String> commands = MigrationToolGuidance.commands(repo.root(), spec);
+        assertThat(commands).anySatisfy(c -> assertThat(c).startsWith("Alembic (api/alembic.ini): cd api && DATABASE_URL='postgresql://"
+                + main.role() + ":****@").endsWith("/shop_x' alembic upgrade head"));
+        assertThat(commands).anySatisfy(c -> assertThat(c).startsWith("npm script 'db:migrate' (web/package.json): cd web && ")
+                .endsWith(" npm run db:migrate"));
+        assertThat(commands).anySatisfy(c -> assertThat(c).contains("npx prisma migrate deploy --schema web/prisma/schema.prisma"));
+        assertThat(String.join("\n", commands)).doesNotContain(main.password());
+    }
+
+    private static void write(Path file, String content) {
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, content);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void delete(Path file) {
+        try {
+            Files.delete(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
