@@ -181,4 +181,32 @@ class MigrateSeedResetIT {
         assertThat(remote.errors()).contains("Refusing to reset " + target + " on db.staging.example.com:5432: it is not this machine");
         assertThat(Files.readString(s.repo.root().resolve(".git/worktree-db/history.log"))).contains("\treset\t" + target + "\t");
     }
+
+    @Test
+    void aChangedSeedIsReportedAndAFailingSeedStopsTheBuildWithItsLine() throws Exception {
+        Sample s = sampleWithMigrations("seeds");
+        Path wt = s.worktree("feature/seeds");
+        String target = s.main + "_feature_seeds";
+        assertThat(MavenRunner.run(wt, "verify").succeeded()).isTrue();
+        Path vip = wt.resolve("src/main/resources/db/seed/001_vip.sql");
+        Files.writeString(vip, "INSERT INTO customer(id, name, points) VALUES (9001, 'VIP', 500), (9002, 'VIP 2', 700) "
+                + "ON CONFLICT (id) DO NOTHING;\n");
+
+        MavenRunner.Result changed = MavenRunner.run(wt, "worktree-db:seed");
+        assertThat(changed.succeeded()).as(changed.log()).isTrue();
+        assertThat(changed.log()).contains("[WARNING] Seed 001_vip.sql changed since it was applied")
+                .contains("-Dworktree-db.reapplyChangedSeeds=true");
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM customer WHERE id > 9000")).isEqualTo("1");
+
+        assertThat(MavenRunner.run(wt, "worktree-db:seed", "-Dworktree-db.reapplyChangedSeeds=true").succeeded()).isTrue();
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM customer WHERE id > 9000")).isEqualTo("2");
+
+        Files.writeString(wt.resolve("src/main/resources/db/seed/002_orders.sql"),
+                "INSERT INTO orders VALUES (90001, 9001, 10.0);\n-- the next one points at no customer\nINSERT INTO orders VALUES (90002, 424242, 1.0);\n");
+        MavenRunner.Result failing = MavenRunner.run(wt, "worktree-db:seed");
+        assertThat(failing.succeeded()).isFalse();
+        assertThat(failing.errors()).contains("002_orders.sql failed at line 3: ERROR: insert or update on table \"orders\" "
+                + "violates foreign key constraint").contains("It was rolled back");
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM orders WHERE id > 90000")).isEqualTo("0");
+    }
 }
