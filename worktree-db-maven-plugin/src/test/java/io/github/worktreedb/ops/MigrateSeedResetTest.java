@@ -268,6 +268,52 @@ class MigrateSeedResetTest {
         assertThat(String.join("\n", commands)).doesNotContain(main.password());
     }
 
+    @Test
+    void migrateWaitsForAnotherRunOnTheSameDatabase() throws Exception {
+        final List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        Log recording = new Log() {
+            @Override
+            public void info(String m) {
+                seen.add(m);
+            }
+
+            @Override
+            public void warn(String m) {
+                seen.add(m);
+            }
+
+            @Override
+            public void debug(String m) {}
+
+            @Override
+            public boolean isDebugEnabled() {
+                return false;
+            }
+        };
+        try (var other = PG.admin("postgres"); var hold = other.prepareStatement("SELECT pg_advisory_lock(?, hashtext(?))")) {
+            hold.setInt(1, 0x77746462);
+            hold.setString(2, target);
+            hold.execute(); // "another run" holds the plugin's lock on this database
+            var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                var run = pool.submit(() -> new MigrateOperation(context(config(wt).build()), recording, Confirmation.NOBODY).run());
+                long deadline = System.currentTimeMillis() + 20_000;
+                while (seen.stream().noneMatch(l -> l.startsWith("Another worktree-db run is working on " + target))
+                        && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(seen).anyMatch(l -> l.startsWith("Another worktree-db run is working on " + target + "; waiting"));
+                Thread.sleep(300);
+                assertThat(run.isDone()).isFalse();
+                assertThat(PG.queryIn(target, "SELECT to_regclass('flyway_schema_history') IS NULL")).isEqualTo("t");
+                other.createStatement().execute("SELECT pg_advisory_unlock_all()");
+                assertThat(run.get(60, java.util.concurrent.TimeUnit.SECONDS).applied()).isEqualTo(3);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     private static void write(Path file, String content) {
         try {
             Files.createDirectories(file.getParent());
