@@ -9,6 +9,7 @@ import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.WorktreeDbException;
 import io.github.worktreedb.postgres.Marker;
 import io.github.worktreedb.testing.GitRepo;
+import io.github.worktreedb.testing.RecordingLog;
 import io.github.worktreedb.testing.TestPostgres;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -30,28 +31,8 @@ class CloneOperationTest {
     String password;
     String main;
     GitRepo repo;
-    final List<String> lines = new ArrayList<>();
-    final Log log = new Log() {
-        @Override
-        public void info(String m) {
-            lines.add("INFO " + m);
-        }
-
-        @Override
-        public void warn(String m) {
-            lines.add("WARN " + m);
-        }
-
-        @Override
-        public void debug(String m) {
-            lines.add("DEBUG " + m);
-        }
-
-        @Override
-        public boolean isDebugEnabled() {
-            return true;
-        }
-    };
+    final RecordingLog log = new RecordingLog();
+    final List<String> lines = log.lines();
 
     @BeforeEach
     void mainDatabase() {

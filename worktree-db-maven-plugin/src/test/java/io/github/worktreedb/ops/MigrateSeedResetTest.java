@@ -8,10 +8,10 @@ import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.WorktreeDbException;
 import io.github.worktreedb.testing.GitRepo;
+import io.github.worktreedb.testing.RecordingLog;
 import io.github.worktreedb.testing.TestPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,26 +30,8 @@ class MigrateSeedResetTest {
     GitRepo repo;
     Path wt;
     String target;
-    final List<String> lines = new ArrayList<>();
-    final Log log = new Log() {
-        @Override
-        public void info(String m) {
-            lines.add("INFO " + m);
-        }
-
-        @Override
-        public void warn(String m) {
-            lines.add("WARN " + m);
-        }
-
-        @Override
-        public void debug(String m) {}
-
-        @Override
-        public boolean isDebugEnabled() {
-            return false;
-        }
-    };
+    final RecordingLog log = new RecordingLog();
+    final List<String> lines = log.lines();
 
     @BeforeEach
     void clonedWorktree() {
@@ -270,26 +252,8 @@ class MigrateSeedResetTest {
 
     @Test
     void migrateWaitsForAnotherRunOnTheSameDatabase() throws Exception {
-        final List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
-        Log recording = new Log() {
-            @Override
-            public void info(String m) {
-                seen.add(m);
-            }
-
-            @Override
-            public void warn(String m) {
-                seen.add(m);
-            }
-
-            @Override
-            public void debug(String m) {}
-
-            @Override
-            public boolean isDebugEnabled() {
-                return false;
-            }
-        };
+        RecordingLog recording = new RecordingLog();
+        List<String> seen = recording.lines();
         try (var other = PG.admin("postgres"); var hold = other.prepareStatement("SELECT pg_advisory_lock(?, hashtext(?))")) {
             hold.setInt(1, 0x77746462);
             hold.setString(2, target);
@@ -298,11 +262,11 @@ class MigrateSeedResetTest {
             try {
                 var run = pool.submit(() -> new MigrateOperation(context(config(wt).build()), recording, Confirmation.NOBODY).run());
                 long deadline = System.currentTimeMillis() + 20_000;
-                while (seen.stream().noneMatch(l -> l.startsWith("Another worktree-db run is working on " + target))
+                while (seen.stream().noneMatch(l -> l.startsWith("INFO Another worktree-db run is working on " + target))
                         && System.currentTimeMillis() < deadline) {
                     Thread.sleep(50);
                 }
-                assertThat(seen).anyMatch(l -> l.startsWith("Another worktree-db run is working on " + target + "; waiting"));
+                assertThat(seen).anyMatch(l -> l.startsWith("INFO Another worktree-db run is working on " + target + "; waiting"));
                 Thread.sleep(300);
                 assertThat(run.isDone()).isFalse();
                 assertThat(PG.queryIn(target, "SELECT to_regclass('flyway_schema_history') IS NULL")).isEqualTo("t");

@@ -7,11 +7,11 @@ import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.WorktreeDbException;
 import io.github.worktreedb.testing.GitRepo;
+import io.github.worktreedb.testing.RecordingLog;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,26 +27,8 @@ class RewriteEnvOperationTest {
     Path tmp;
 
     GitRepo repo;
-    final List<String> lines = new ArrayList<>();
-    final Log log = new Log() {
-        @Override
-        public void info(String m) {
-            lines.add("INFO " + m);
-        }
-
-        @Override
-        public void warn(String m) {
-            lines.add("WARN " + m);
-        }
-
-        @Override
-        public void debug(String m) {}
-
-        @Override
-        public boolean isDebugEnabled() {
-            return false;
-        }
-    };
+    final RecordingLog log = new RecordingLog();
+    final List<String> lines = log.lines();
 
     @BeforeEach
     void repository() {
