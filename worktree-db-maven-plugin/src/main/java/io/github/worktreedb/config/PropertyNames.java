@@ -36,6 +36,11 @@ public final class PropertyNames {
     public static final String REAPPLY_CHANGED_SEEDS = PREFIX + "reapplyChangedSeeds";
     public static final String ALLOW_REMOTE = PREFIX + "allowRemote";
     public static final String FROM_EMPTY = PREFIX + "fromEmpty";
+    public static final String FORMAT = PREFIX + "format";
+    public static final String ALL = PREFIX + "all";
+    public static final String FAIL_ON = PREFIX + "failOn";
+    public static final String CLEANUP_WHEN = PREFIX + "cleanupWhen";
+    public static final String INCLUDE_CURRENT = PREFIX + "includeCurrent";
 
     /** Published to the Maven project after a goal resolves this worktree's database. */
     public static final String PUBLISHED_JDBC_URL = PREFIX + "jdbcUrl";

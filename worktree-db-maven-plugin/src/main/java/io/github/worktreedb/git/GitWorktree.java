@@ -92,8 +92,7 @@ public record GitWorktree(
      */
     public java.util.Set<Path> tracked(java.util.Collection<Path> files) {
         java.util.Set<Path> out = new java.util.HashSet<>();
-        try (Repository repo = new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setWorkTree(root.toFile())
-                .setMustExist(true).build()) {
+        try (Repository repo = open()) {
             org.eclipse.jgit.dircache.DirCache index = repo.readDirCache();
             for (Path f : files) {
                 Path abs = f.toAbsolutePath().normalize();
@@ -108,6 +107,83 @@ public record GitWorktree(
             throw WorktreeDbException.environment("Could not read the git index of " + root + ": " + e.getMessage(), e);
         }
         return out;
+    }
+
+    /** Whether {@code refs/heads/<branch>} exists in the repository. */
+    public boolean branchExists(String branch) {
+        try (Repository repo = open()) {
+            return repo.exactRef(Constants.R_HEADS + branch) != null;
+        } catch (IOException e) {
+            throw WorktreeDbException.environment("Could not read the branches of " + commonDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The roots of the worktrees whose directories exist: the main worktree and, from git's own records
+     * ({@code worktrees/<id>/gitdir} in the common dir), every linked worktree whose {@code .git} file is still there.
+     * JGit has no worktree listing. Unreadable records abort: deciding what is gone on a guess could drop live data.
+     */
+    public java.util.Set<Path> liveWorktrees() {
+        java.util.Set<Path> live = new java.util.HashSet<>();
+        if (mainRoot != null && java.nio.file.Files.isDirectory(mainRoot)) {
+            live.add(mainRoot);
+        }
+        Path records = commonDir.resolve("worktrees");
+        if (!java.nio.file.Files.isDirectory(records)) {
+            return live;
+        }
+        try (java.util.stream.Stream<Path> dirs = java.nio.file.Files.list(records)) {
+            for (Path record : (Iterable<Path>) dirs::iterator) {
+                Path gitdirFile = record.resolve("gitdir");
+                if (!java.nio.file.Files.isRegularFile(gitdirFile)) {
+                    continue;
+                }
+                Path dotGit = Path.of(java.nio.file.Files.readString(gitdirFile).strip());
+                if (java.nio.file.Files.exists(dotGit)) {
+                    live.add(dotGit.toAbsolutePath().normalize().getParent());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw WorktreeDbException.environment("Could not read git's worktree records in " + records + ": " + e.getMessage()
+                    + ". Nothing was changed.", e);
+        }
+        return live;
+    }
+
+    /**
+     * The names of the files directly in {@code dir} (a path relative to the repository root) on {@code branch}, read
+     * from the branch's tree with JGit: no checkout. Empty when the branch or the directory is not there.
+     */
+    public java.util.List<String> filesOnBranch(String branch, String dir) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        try (Repository repo = open()) {
+            ObjectId tree = repo.resolve(Constants.R_HEADS + branch + "^{tree}");
+            if (tree == null) {
+                return out;
+            }
+            try (org.eclipse.jgit.treewalk.TreeWalk walk =
+                    org.eclipse.jgit.treewalk.TreeWalk.forPath(repo, dir.replace(java.io.File.separatorChar, '/'), tree)) {
+                if (walk == null || !walk.isSubtree()) {
+                    return out;
+                }
+                try (org.eclipse.jgit.treewalk.TreeWalk children = new org.eclipse.jgit.treewalk.TreeWalk(repo)) {
+                    children.addTree(walk.getObjectId(0));
+                    children.setRecursive(false);
+                    while (children.next()) {
+                        if (!children.isSubtree()) {
+                            out.add(children.getNameString());
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw WorktreeDbException.environment("Could not read branch " + branch + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private Repository open() throws IOException {
+        return new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setWorkTree(root.toFile()).setMustExist(true).build();
     }
 
     /** Where the plugin keeps this worktree's own state: inside its git dir, so never in the tree nor committed. */

@@ -13,7 +13,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.Properties;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * A small number per worktree for spreading ports: 0 for the main worktree, 1, 2, ... for linked ones. Kept in the
@@ -47,7 +46,8 @@ public final class PortIndex {
                 if (mine != null) {
                     return Integer.parseInt(mine);
                 }
-                Set<String> live = liveWorktrees(git.commonDir());
+                Set<String> live = new HashSet<>();
+                git.liveWorktrees().forEach(p -> live.add(p.toString()));
                 Set<Integer> taken = new HashSet<>();
                 for (String path : indexes.stringPropertyNames()) {
                     if (live.contains(path)) {
@@ -70,26 +70,5 @@ public final class PortIndex {
             throw WorktreeDbException.environment("Cannot read or write the port index in " + file + ": " + e.getMessage()
                     + ". Fix its permissions or delete it (every worktree then gets a new number).", e);
         }
-    }
-
-    /** The roots of the linked worktrees whose directories still exist, from git's own records. */
-    static Set<String> liveWorktrees(Path commonDir) throws IOException {
-        Set<String> live = new HashSet<>();
-        Path records = commonDir.resolve("worktrees");
-        if (!Files.isDirectory(records)) {
-            return live;
-        }
-        try (Stream<Path> dirs = Files.list(records)) {
-            for (Path record : (Iterable<Path>) dirs::iterator) {
-                Path gitdir = record.resolve("gitdir");
-                if (Files.isRegularFile(gitdir)) {
-                    Path dotGit = Path.of(Files.readString(gitdir, StandardCharsets.UTF_8).strip());
-                    if (Files.exists(dotGit)) {
-                        live.add(dotGit.toAbsolutePath().normalize().getParent().toString());
-                    }
-                }
-            }
-        }
-        return live;
     }
 }

@@ -164,7 +164,8 @@ public final class CloneOperation {
     /** Puts the marker on the new database; never leaves an unmarked copy under the final name. */
     private void mark(Catalog catalog, String how) throws SQLException {
         Marker marker = new Marker(Marker.TOOL, pluginVersion, ctx.main().name(), ctx.git().branchOrDirectory(),
-                ctx.git().root().toString(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), how);
+                ctx.git().root().toString(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), how,
+                ctx.git().commonDir().toString(), ctx.git().isDetached());
         try {
             catalog.setComment(ctx.database(), marker.toJson());
         } catch (SQLException e) {

@@ -17,11 +17,21 @@ import java.util.Optional;
  * @param worktree the worktree's absolute path
  * @param createdAt ISO-8601 instant
  * @param strategy how it was copied
+ * @param repository the repository's git common dir: cleanup only ever considers its own repository's databases
+ * @param detached the worktree had a detached HEAD ({@code branch} is then its directory name)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Marker(
-        String tool, String version, String source, String branch, String worktree, String createdAt, String strategy) {
+        String tool,
+        String version,
+        String source,
+        String branch,
+        String worktree,
+        String createdAt,
+        String strategy,
+        String repository,
+        Boolean detached) {
 
     public static final String TOOL = "worktree-db";
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -1,0 +1,56 @@
+package io.github.worktreedb.maven;
+
+import io.github.worktreedb.config.PropertyNames;
+import io.github.worktreedb.config.WorktreeDbConfig;
+import io.github.worktreedb.core.Log;
+import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.ops.CleanupOperation;
+import io.github.worktreedb.ops.WorktreeContext;
+import javax.inject.Inject;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.settings.crypto.SettingsDecrypter;
+
+/**
+ * Drops the databases this plugin made for worktrees of this repository that are stale: by default those whose branch
+ * no longer exists. Never the main database, an unmarked database, the current worktree's database (unless
+ * {@code includeCurrent}) or one with open sessions (unless {@code terminateConnections}). Prints the plan; asks when
+ * interactive; in batch mode drops only with {@code -Dworktree-db.yes=true}. Bound to {@code post-integration-test} with
+ * {@code includeCurrent}, it removes a CI job's database.
+ */
+@Mojo(name = "cleanup", threadSafe = true)
+public class CleanupMojo extends AbstractWorktreeDbMojo {
+
+    /** {@code text} or {@code json} (the plan and its outcome as one JSON document on standard output; use {@code mvn -q}). */
+    @Parameter(property = PropertyNames.FORMAT, defaultValue = "text")
+    protected String format;
+
+    /** Which databases are stale: {@code branch-gone}, {@code worktree-gone} or {@code either}. */
+    @Parameter(property = PropertyNames.CLEANUP_WHEN, defaultValue = "branch-gone")
+    protected String cleanupWhen;
+
+    /** Also drop this worktree's own database (e.g. at the end of a CI job). */
+    @Parameter(property = PropertyNames.INCLUDE_CURRENT, defaultValue = "false")
+    protected boolean includeCurrent;
+
+    @Inject
+    public CleanupMojo(SettingsDecrypter settingsDecrypter) {
+        super(settingsDecrypter);
+    }
+
+    @Override
+    protected void execute(WorktreeDbConfig config, Log log) {
+        boolean json = "json".equalsIgnoreCase(format == null ? "" : format.strip());
+        if (!json && !"text".equalsIgnoreCase(format == null ? "text" : format.strip())) {
+            throw WorktreeDbException.user(PropertyNames.FORMAT + "='" + format + "' is not text or json.");
+        }
+        WorktreeContext ctx = WorktreeContext.resolve(config, log);
+        CleanupOperation op = new CleanupOperation(ctx, json ? Log.NONE : log, new ConsoleConfirmation(),
+                CleanupOperation.When.parse(cleanupWhen), includeCurrent);
+        CleanupOperation.Result result = op.run(!json);
+        if (json) {
+            System.out.println(StatusMojo.toJson(result));
+            System.out.flush();
+        }
+    }
+}

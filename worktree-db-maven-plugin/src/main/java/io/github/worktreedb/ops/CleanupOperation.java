@@ -1,0 +1,170 @@
+package io.github.worktreedb.ops;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.github.worktreedb.config.PropertyNames;
+import io.github.worktreedb.core.Log;
+import io.github.worktreedb.core.Secrets;
+import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.git.GitWorktree;
+import io.github.worktreedb.postgres.Catalog;
+import io.github.worktreedb.postgres.DatabaseLock;
+import io.github.worktreedb.postgres.Marker;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code cleanup}: drops the databases this plugin made for worktrees of this repository that are stale — by default
+ * whose branch no longer exists, or whose worktree directory is gone. Never the main database, never an unmarked
+ * database, never the current worktree's database unless asked, never one with open sessions unless asked to end them.
+ * Prints the plan first; drops only when confirmed.
+ */
+public final class CleanupOperation {
+
+    /** Which databases are stale. */
+    public enum When {
+        BRANCH_GONE, WORKTREE_GONE, EITHER;
+
+        public static When parse(String text) {
+            String t = text == null ? "" : text.strip().toLowerCase(Locale.ROOT);
+            return switch (t) {
+                case "", "branch-gone" -> BRANCH_GONE;
+                case "worktree-gone" -> WORKTREE_GONE;
+                case "either" -> EITHER;
+                default -> throw WorktreeDbException.user(PropertyNames.CLEANUP_WHEN + "='" + text + "' is not one of "
+                        + "branch-gone, worktree-gone, either.");
+            };
+        }
+    }
+
+    /** One database in the plan. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Candidate(String name, long sizeBytes, String size, String reason, String branch, String worktree,
+            int openSessions) {}
+
+    /** One database left out of the plan, and why. */
+    public record Skipped(String name, String reason) {}
+
+    /** The plan and what was done with it; also the JSON form. */
+    public record Result(List<Candidate> candidates, List<Skipped> skipped, List<String> dropped, long reclaimedBytes,
+            boolean confirmed) {}
+
+    private final WorktreeContext ctx;
+    private final Log log;
+    private final Confirmation confirmation;
+    private final When when;
+    private final boolean includeCurrent;
+
+    public CleanupOperation(WorktreeContext ctx, Log log, Confirmation confirmation, When when, boolean includeCurrent) {
+        this.ctx = ctx;
+        this.log = log;
+        this.confirmation = confirmation;
+        this.when = when;
+        this.includeCurrent = includeCurrent;
+    }
+
+    /** Works out the plan (read-only). */
+    public Result plan() {
+        Guards.refuseRemoteUnlessAllowed(ctx, "clean up databases");
+        GitWorktree git = ctx.git();
+        Set<Path> live = git.liveWorktrees();
+        List<Candidate> candidates = new ArrayList<>();
+        List<Skipped> skipped = new ArrayList<>();
+        try (Connection conn = ctx.server().connectMaintenance(ctx.config().maintenanceDatabase())) {
+            Catalog catalog = new Catalog(conn);
+            for (OwnedDatabases.Owned o : OwnedDatabases.of(conn, ctx)) {
+                Marker m = o.marker();
+                boolean current = o.name().equals(ctx.database()) && !ctx.usesMainDatabase();
+                boolean detached = Boolean.TRUE.equals(m.detached());
+                boolean worktreeGone = m.worktree() == null || !live.contains(Path.of(m.worktree()));
+                boolean branchGone = !detached && !OwnedDatabases.branchExists(git, m);
+                String reason = current ? (includeCurrent ? "this worktree's database (asked for)" : null)
+                        : switch (when) {
+                            case BRANCH_GONE -> branchGone ? "branch " + m.branch() + " is gone"
+                                    : detached && worktreeGone ? "detached worktree " + m.worktree() + " is gone" : null;
+                            case WORKTREE_GONE -> worktreeGone ? "worktree " + m.worktree() + " is gone" : null;
+                            case EITHER -> branchGone ? "branch " + m.branch() + " is gone"
+                                    : worktreeGone ? "worktree " + m.worktree() + " is gone" : null;
+                        };
+                if (reason == null) {
+                    if (current) {
+                        skipped.add(new Skipped(o.name(), "this worktree's database (add -D" + PropertyNames.INCLUDE_CURRENT
+                                + "=true to drop it)"));
+                    }
+                    continue;
+                }
+                int sessions = catalog.sessions(o.name()).size();
+                if (sessions > 0 && !ctx.config().terminateConnections()) {
+                    skipped.add(new Skipped(o.name(), reason + ", but " + sessions + " session(s) are open on it (end them "
+                            + "with -D" + PropertyNames.TERMINATE_CONNECTIONS + "=true)"));
+                    continue;
+                }
+                candidates.add(new Candidate(o.name(), o.sizeBytes(), Sizes.human(o.sizeBytes()), reason, m.branch(),
+                        m.worktree(), sessions));
+            }
+        } catch (SQLException e) {
+            throw WorktreeDbException.environment("Cannot list the databases: " + e.getMessage(), e);
+        }
+        return new Result(candidates, skipped, List.of(), 0, false);
+    }
+
+    /** Prints the plan (text) and, when confirmed, drops. */
+    public Result run(boolean printPlan) {
+        Result plan = plan();
+        if (printPlan) {
+            printPlan(plan);
+        }
+        if (plan.candidates().isEmpty()) {
+            return plan;
+        }
+        long total = plan.candidates().stream().mapToLong(Candidate::sizeBytes).sum();
+        String question = "Drop " + plan.candidates().size() + " database(s), reclaiming " + Sizes.human(total) + ".";
+        if (!Confirmation.proceed(ctx.config(), confirmation, question, log)) {
+            return plan;
+        }
+        List<String> dropped = new ArrayList<>();
+        long reclaimed = 0;
+        for (Candidate c : plan.candidates()) {
+            long start = System.nanoTime();
+            try (DatabaseLock lock = DatabaseLock.acquire(ctx.server(), ctx.config().maintenanceDatabase(), c.name(), log)) {
+                Optional<Marker> marker = lock.catalog().marker(c.name());
+                if (marker.isEmpty()) {
+                    log.warn("Skipping " + c.name() + ": it is gone or no longer carries the worktree-db marker");
+                    continue;
+                }
+                lock.catalog().drop(c.name(), ctx.config().terminateConnections());
+                dropped.add(c.name());
+                reclaimed += c.sizeBytes();
+                log.info("Dropped " + c.name() + " (" + c.size() + "; " + c.reason() + ")");
+                History.append(ctx.git(), "cleanup", c.name(), "dropped: " + c.reason(),
+                        Duration.ofNanos(System.nanoTime() - start), log);
+            } catch (SQLException e) {
+                log.warn("Could not drop " + c.name() + ": " + Secrets.redact(e.getMessage(), ctx.main().spec().password())
+                        + ("55006".equals(e.getSQLState()) ? " (someone connected to it meanwhile; run again)" : ""));
+            }
+        }
+        log.info("cleanup: dropped " + dropped.size() + " database(s), reclaimed " + Sizes.human(reclaimed));
+        return new Result(plan.candidates(), plan.skipped(), dropped, reclaimed, true);
+    }
+
+    private void printPlan(Result plan) {
+        if (plan.candidates().isEmpty()) {
+            log.info("cleanup: no stale worktree databases" + (plan.skipped().isEmpty() ? "." : ";"));
+        } else {
+            log.info("cleanup plan (" + when.name().toLowerCase(Locale.ROOT).replace('_', '-') + "):");
+            for (Candidate c : plan.candidates()) {
+                log.info(String.format(Locale.ROOT, "  %-40s %10s  %s%s", c.name(), c.size(), c.reason(),
+                        c.openSessions() > 0 ? ", ending " + c.openSessions() + " session(s)" : ""));
+            }
+        }
+        for (Skipped s : plan.skipped()) {
+            log.info("  kept " + s.name() + ": " + s.reason());
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.github.worktreedb.ops;
+
+import io.github.worktreedb.git.GitWorktree;
+import io.github.worktreedb.postgres.Marker;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The databases on the server that carry the plugin's marker for this repository. */
+final class OwnedDatabases {
+
+    /** A marked database and its size. */
+    record Owned(String name, Marker marker, long sizeBytes) {}
+
+    private OwnedDatabases() {}
+
+    /**
+     * Marked databases of this repository: the marker names this repository's git common dir (or, for a marker
+     * without one, this main database as its source). Never the main database itself.
+     */
+    static List<Owned> of(Connection conn, WorktreeContext ctx) throws SQLException {
+        List<Owned> out = new ArrayList<>();
+        String repository = ctx.git().commonDir().toString();
+        try (Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery("SELECT datname, shobj_description(oid, 'pg_database'), pg_database_size(oid) "
+                        + "FROM pg_database WHERE NOT datistemplate ORDER BY datname")) {
+            while (rs.next()) {
+                String name = rs.getString(1);
+                if (name.equals(ctx.main().name())) {
+                    continue;
+                }
+                var marker = Marker.parse(rs.getString(2));
+                if (marker.isEmpty()) {
+                    continue;
+                }
+                Marker m = marker.get();
+                boolean ours = m.repository() != null ? m.repository().equals(repository) : ctx.main().name().equals(m.source());
+                if (ours) {
+                    out.add(new Owned(name, m, rs.getLong(3)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Whether the marker's branch still exists (a detached worktree's "branch" is a directory name: it has none). */
+    static boolean branchExists(GitWorktree git, Marker m) {
+        return !Boolean.TRUE.equals(m.detached()) && m.branch() != null && git.branchExists(m.branch());
+    }
+}

@@ -1,0 +1,293 @@
+package io.github.worktreedb.ops;
+
+import io.github.worktreedb.config.ConnectionSpec;
+import io.github.worktreedb.config.Dotenv;
+import io.github.worktreedb.config.EnvDatabaseSettings;
+import io.github.worktreedb.config.SeedSettings;
+import io.github.worktreedb.core.Log;
+import io.github.worktreedb.core.Secrets;
+import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.flyway.FlywayLogging;
+import io.github.worktreedb.flyway.Migrations;
+import io.github.worktreedb.git.GitWorktree;
+import io.github.worktreedb.postgres.Catalog;
+import io.github.worktreedb.postgres.Marker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.CoreErrorCode;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationState;
+
+/** {@code status}: gathers what is where and what state it is in. Read-only: it changes nothing anywhere. */
+public final class StatusOperation {
+
+    private static final Pattern VERSIONED = Pattern.compile("V([0-9][0-9._]*)__(.+)\\.sql");
+
+    private final WorktreeContext ctx;
+    private final Log log;
+    private final boolean all;
+
+    public StatusOperation(WorktreeContext ctx, Log log, boolean all) {
+        this.ctx = ctx;
+        this.log = log;
+        this.all = all;
+    }
+
+    public StatusReport run() {
+        GitWorktree git = ctx.git();
+        List<String> problems = new ArrayList<>();
+        var worktree = new StatusReport.Worktree(git.root().toString(), git.branchOrDirectory(), git.isMainWorktree(),
+                git.isDetached(), git.head(), git.mainBranch());
+        ConnectionSpec main = ctx.main().spec();
+        var mainDb = new StatusReport.MainDatabase(main.database(), main.primary().host(), main.primary().port(), main.user(),
+                ctx.main().origin());
+        List<StatusReport.EnvFile> envFiles = envFiles();
+        StatusReport.Database database;
+        StatusReport.Migrations migrations;
+        StatusReport.Seeds seeds;
+        List<StatusReport.OtherDatabase> others = null;
+        try (Connection conn = ctx.server().connectMaintenance(ctx.config().maintenanceDatabase())) {
+            Catalog catalog = new Catalog(conn);
+            boolean exists = catalog.exists(ctx.database());
+            Optional<Marker> marker = exists ? catalog.marker(ctx.database()) : Optional.empty();
+            database = new StatusReport.Database(ctx.database(), exists, ctx.usesMainDatabase(), marker.isPresent(),
+                    exists ? catalog.size(ctx.database()) : null, exists ? Sizes.human(catalog.size(ctx.database())) : null,
+                    marker.map(Marker::createdAt).orElse(null), marker.map(Marker::source).orElse(null),
+                    marker.map(Marker::version).orElse(null), exists ? catalog.sessions(ctx.database()).size() : null);
+            migrations = migrations(exists, problems);
+            seeds = exists ? seeds(problems) : new StatusReport.Seeds(List.of(), seedNames(), List.of());
+            if (all) {
+                others = others(conn);
+            }
+        } catch (SQLException e) {
+            throw WorktreeDbException.environment("Cannot read the server's state: " + e.getMessage(), e);
+        }
+        if (!database.exists()) {
+            problems.add("the database " + ctx.database() + " does not exist: run mvn worktree-db:clone");
+        }
+        for (StatusReport.EnvFile f : envFiles) {
+            if ("main".equals(f.pointsAt()) && !ctx.usesMainDatabase()) {
+                problems.add(f.file() + " still points at the main database: run mvn worktree-db:rewrite-env");
+            }
+        }
+        return new StatusReport(worktree, mainDb, database, envFiles, migrations, seeds, others, problems);
+    }
+
+    private List<StatusReport.EnvFile> envFiles() {
+        GitWorktree git = ctx.git();
+        List<Path> paths = ctx.config().envFiles().stream().map(n -> git.root().resolve(n).normalize()).toList();
+        Set<Path> tracked = git.tracked(paths);
+        List<StatusReport.EnvFile> out = new ArrayList<>();
+        for (int i = 0; i < paths.size(); i++) {
+            String name = ctx.config().envFiles().get(i);
+            Path file = paths.get(i);
+            if (!Files.isRegularFile(file)) {
+                out.add(new StatusReport.EnvFile(name, "missing", null, null, null, false));
+                continue;
+            }
+            try {
+                Optional<EnvDatabaseSettings.Found> found = EnvDatabaseSettings.find(Dotenv.load(file, name), name);
+                if (found.isEmpty()) {
+                    out.add(new StatusReport.EnvFile(name, "none", null, null, null, tracked.contains(file)));
+                    continue;
+                }
+                String db = found.get().spec().withDefaults(ctx.main().spec().user()).database();
+                String points = db.equals(ctx.database()) ? "worktree" : db.equals(ctx.main().name()) ? "main" : "other";
+                out.add(new StatusReport.EnvFile(name, points, db, found.get().line(), found.get().key(), tracked.contains(file)));
+            } catch (WorktreeDbException e) {
+                out.add(new StatusReport.EnvFile(name, "unreadable", null, null, Secrets.redact(e.getMessage()), false));
+            }
+        }
+        return out;
+    }
+
+    private StatusReport.Migrations migrations(boolean exists, List<String> problems) {
+        Map<String, String> local = localVersions();
+        List<String> onMainNotHere = new ArrayList<>();
+        List<String> collisions = new ArrayList<>();
+        String note = staleness(local, onMainNotHere, collisions);
+        if (!exists) {
+            List<String> pending = local.entrySet().stream().map(e -> "V" + e.getKey() + " (" + e.getValue() + ")").toList();
+            return new StatusReport.Migrations(null, 0, pending, List.of(), List.of(), List.of(), List.of(), onMainNotHere,
+                    collisions, note == null ? "the database does not exist" : note);
+        }
+        try (AutoCloseable logging = FlywayLogging.to(log)) {
+            Flyway flyway = Migrations.flyway(ctx.databaseSpec(), ctx.config().migration());
+            var info = flyway.info();
+            MigrationInfo[] allInfo = info.all();
+            String current = info.current() == null || info.current().getVersion() == null ? null
+                    : info.current().getVersion().getVersion();
+            int applied = (int) Arrays.stream(allInfo).filter(i -> i.getState().isApplied() && i.getState().isResolved()).count();
+            List<String> pending = Arrays.stream(info.pending()).map(StatusOperation::describe).toList();
+            List<String> ignored = Arrays.stream(allInfo).filter(i -> i.getState() == MigrationState.IGNORED)
+                    .map(StatusOperation::describe).toList();
+            List<String> failed = Arrays.stream(allInfo).filter(i -> i.getState().isFailed()).map(StatusOperation::describe).toList();
+            List<String> missing = Arrays.stream(allInfo)
+                    .filter(i -> Set.of(MigrationState.MISSING_SUCCESS, MigrationState.MISSING_FAILED,
+                            MigrationState.FUTURE_SUCCESS, MigrationState.FUTURE_FAILED).contains(i.getState()))
+                    .map(StatusOperation::describe).toList();
+            List<String> mismatch = new ArrayList<>();
+            var validation = flyway.validateWithResult();
+            if (validation.invalidMigrations != null) {
+                validation.invalidMigrations.stream()
+                        .filter(v -> v.errorDetails != null && v.errorDetails.errorCode == CoreErrorCode.CHECKSUM_MISMATCH)
+                        .forEach(v -> mismatch.add("V" + v.version + " " + v.description));
+            }
+            return new StatusReport.Migrations(current, applied, pending, ignored, failed, missing, mismatch, onMainNotHere,
+                    collisions, note);
+        } catch (Exception e) {
+            problems.add("cannot read the migrations: " + Secrets.redact(e.getMessage(), ctx.main().spec().password()));
+            return new StatusReport.Migrations(null, 0, List.of(), List.of(), List.of(), List.of(), List.of(), onMainNotHere,
+                    collisions, "Flyway could not read this database");
+        }
+    }
+
+    /** Versioned migrations in this worktree's filesystem locations: version → file name. */
+    private Map<String, String> localVersions() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Path dir : filesystemLocations()) {
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (Stream<Path> files = Files.list(dir)) {
+                files.map(f -> f.getFileName().toString()).sorted().forEach(name -> {
+                    Matcher m = VERSIONED.matcher(name);
+                    if (m.matches()) {
+                        out.put(normalize(m.group(1)), name);
+                    }
+                });
+            } catch (java.io.IOException e) {
+                // an unreadable location has nothing to compare
+            }
+        }
+        return out;
+    }
+
+    /** Migrations on the main branch that this branch lacks, and versions both use for different files. */
+    private String staleness(Map<String, String> local, List<String> onMainNotHere, List<String> collisions) {
+        GitWorktree git = ctx.git();
+        if (git.onMainBranch()) {
+            return null;
+        }
+        for (Path dir : filesystemLocations()) {
+            if (!dir.startsWith(git.root())) {
+                return "migrations outside the worktree are not compared with " + git.mainBranch();
+            }
+            String rel = git.root().relativize(dir).toString();
+            Map<String, String> onMain = new HashMap<>();
+            for (String name : git.filesOnBranch(git.mainBranch(), rel)) {
+                Matcher m = VERSIONED.matcher(name);
+                if (m.matches()) {
+                    onMain.put(normalize(m.group(1)), name);
+                }
+            }
+            for (var e : onMain.entrySet()) {
+                String here = local.get(e.getKey());
+                if (here == null) {
+                    onMainNotHere.add("V" + e.getKey() + " (" + e.getValue() + ")");
+                } else if (!here.equals(e.getValue())) {
+                    collisions.add("V" + e.getKey() + ": here " + here + ", on " + git.mainBranch() + " " + e.getValue());
+                }
+            }
+        }
+        onMainNotHere.sort(null);
+        collisions.sort(null);
+        return null;
+    }
+
+    private List<Path> filesystemLocations() {
+        List<Path> out = new ArrayList<>();
+        for (String location : ctx.config().migration().locations()) {
+            if (location.startsWith("filesystem:")) {
+                out.add(Path.of(location.substring("filesystem:".length())).toAbsolutePath().normalize());
+            }
+        }
+        return out;
+    }
+
+    private StatusReport.Seeds seeds(List<String> problems) {
+        SeedSettings settings = ctx.config().seed();
+        Map<String, String> history = new HashMap<>();
+        try (Connection conn = ctx.server().connect(ctx.database());
+                PreparedStatement ps = conn.prepareStatement("SELECT to_regclass(quote_ident(?)) IS NOT NULL")) {
+            ps.setString(1, settings.table());
+            boolean hasTable;
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                hasTable = rs.getBoolean(1);
+            }
+            if (hasTable) {
+                try (PreparedStatement q = conn.prepareStatement("SELECT format('SELECT file, checksum FROM %I', ?::text)")) {
+                    q.setString(1, settings.table());
+                    String select;
+                    try (ResultSet rs = q.executeQuery()) {
+                        rs.next();
+                        select = rs.getString(1);
+                    }
+                    try (var st = conn.createStatement(); ResultSet rs = st.executeQuery(select)) {
+                        while (rs.next()) {
+                            history.put(rs.getString(1), rs.getString(2));
+                        }
+                    }
+                }
+            }
+        } catch (SQLException | WorktreeDbException e) {
+            problems.add("cannot read the seed history: " + Secrets.redact(e.getMessage(), ctx.main().spec().password()));
+        }
+        List<String> applied = new ArrayList<>();
+        List<String> pending = new ArrayList<>();
+        List<String> changed = new ArrayList<>();
+        for (SeedOperation.SeedFile f : SeedOperation.files(settings)) {
+            String seen = history.get(f.name());
+            if (seen == null) {
+                pending.add(f.name());
+            } else if (seen.equals(SeedOperation.checksum(f.path()))) {
+                applied.add(f.name());
+            } else {
+                changed.add(f.name());
+            }
+        }
+        return new StatusReport.Seeds(applied, pending, changed);
+    }
+
+    private List<String> seedNames() {
+        return SeedOperation.files(ctx.config().seed()).stream().map(SeedOperation.SeedFile::name).toList();
+    }
+
+    private List<StatusReport.OtherDatabase> others(Connection conn) throws SQLException {
+        GitWorktree git = ctx.git();
+        Set<Path> live = git.liveWorktrees();
+        List<StatusReport.OtherDatabase> out = new ArrayList<>();
+        for (OwnedDatabases.Owned o : OwnedDatabases.of(conn, ctx)) {
+            Marker m = o.marker();
+            boolean worktreeExists = m.worktree() != null && live.contains(Path.of(m.worktree()));
+            out.add(new StatusReport.OtherDatabase(o.name(), m.branch(), m.worktree(), o.sizeBytes(), Sizes.human(o.sizeBytes()),
+                    m.createdAt(), worktreeExists, OwnedDatabases.branchExists(git, m), o.name().equals(ctx.database())));
+        }
+        return out;
+    }
+
+    private static String describe(MigrationInfo i) {
+        return (i.getVersion() == null ? "R " : "V" + i.getVersion().getVersion() + " ") + i.getDescription();
+    }
+
+    private static String normalize(String version) {
+        return version.replace('_', '.').replaceAll("^0+(?=\\d)", "");
+    }
+}

@@ -1,0 +1,53 @@
+package io.github.worktreedb.ops;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.List;
+
+/**
+ * What {@code status} reports; its JSON form ({@code -Dworktree-db.format=json}) is this record tree with these field
+ * names, documented on the status page. No password appears anywhere in it.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"worktree", "mainDatabase", "database", "envFiles", "migrations", "seeds", "otherDatabases", "problems"})
+public record StatusReport(
+        Worktree worktree,
+        MainDatabase mainDatabase,
+        Database database,
+        List<EnvFile> envFiles,
+        Migrations migrations,
+        Seeds seeds,
+        List<OtherDatabase> otherDatabases,
+        List<String> problems) {
+
+    /** This worktree. */
+    public record Worktree(String path, String branch, boolean mainWorktree, boolean detached, String head, String mainBranch) {}
+
+    /** The main database and where it was found. */
+    public record MainDatabase(String name, String host, int port, String user, String foundIn) {}
+
+    /** This worktree's database. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Database(String name, boolean exists, boolean isMainDatabase, boolean marked, Long sizeBytes, String size,
+            String createdAt, String createdFrom, String createdByVersion, Integer openSessions) {}
+
+    /**
+     * One configured env file. {@code pointsAt}: {@code worktree} (this worktree's database), {@code main} (the main
+     * database), {@code other}, {@code none} (no database setting) or {@code missing}.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record EnvFile(String file, String pointsAt, String database, Integer line, String key, boolean tracked) {}
+
+    /** Flyway's view of this database, and this branch against the main branch. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Migrations(String currentVersion, int applied, List<String> pending, List<String> ignored,
+            List<String> failed, List<String> missingLocally, List<String> checksumMismatch, List<String> onMainNotHere,
+            List<String> versionCollisions, String note) {}
+
+    /** Seed files against the seed history. */
+    public record Seeds(List<String> applied, List<String> pending, List<String> changed) {}
+
+    /** Another database the plugin made for a worktree of this repository. */
+    public record OtherDatabase(String name, String branch, String worktree, long sizeBytes, String size, String createdAt,
+            boolean worktreeExists, boolean branchExists, boolean current) {}
+}
