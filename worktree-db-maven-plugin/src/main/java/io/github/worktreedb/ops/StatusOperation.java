@@ -81,12 +81,48 @@ public final class StatusOperation {
         if (!database.exists()) {
             problems.add("the database " + ctx.database() + " does not exist: run mvn worktree-db:clone");
         }
+        addMigrationProblems(migrations, seeds, problems);
         for (StatusReport.EnvFile f : envFiles) {
             if ("main".equals(f.pointsAt()) && !ctx.usesMainDatabase()) {
                 problems.add(f.file() + " still points at the main database: run mvn worktree-db:rewrite-env");
             }
         }
         return new StatusReport(worktree, mainDb, database, envFiles, migrations, seeds, others, problems);
+    }
+
+    /** Every finding that needs doing, with what to do. */
+    private static void addMigrationProblems(StatusReport.Migrations m, StatusReport.Seeds s, List<String> problems) {
+        if (!m.failed().isEmpty()) {
+            problems.add(m.failed().size() + " failed migration(s): fix them (mvn worktree-db:reset starts over)");
+        }
+        if (!m.versionCollisions().isEmpty()) {
+            problems.add(m.versionCollisions().size() + " migration version(s) also used on the main branch: rename yours "
+                    + "before merging");
+        }
+        if (!m.onMainNotHere().isEmpty()) {
+            problems.add("the main branch has " + m.onMainNotHere().size() + " migration(s) this branch lacks: merge main");
+        }
+        if (!m.missingLocally().isEmpty()) {
+            problems.add("the database has " + m.missingLocally().size() + " applied migration(s) this branch lacks (from main "
+                    + "or another worktree): merge main");
+        }
+        if (!m.checksumMismatch().isEmpty()) {
+            problems.add(m.checksumMismatch().size() + " applied migration(s) changed since they ran");
+        }
+        if (!m.ignored().isEmpty()) {
+            problems.add(m.ignored().size() + " migration(s) older than the applied version will never run without "
+                    + "-Dworktree-db.outOfOrder=true");
+        }
+        if (!m.pending().isEmpty() && m.note() == null) {
+            problems.add(m.pending().size() + " pending migration(s): run mvn worktree-db:migrate");
+        }
+        if (!s.pending().isEmpty()) {
+            problems.add(s.pending().size() + " pending seed file(s): run mvn worktree-db:seed");
+        }
+        if (!s.changed().isEmpty()) {
+            problems.add(s.changed().size() + " seed file(s) changed since applied: mvn worktree-db:seed "
+                    + "-Dworktree-db.reapplyChangedSeeds=true");
+        }
     }
 
     private List<StatusReport.EnvFile> envFiles() {

@@ -97,6 +97,8 @@ class StatusCleanupTest {
         assertThat(r.migrations().missingLocally()).containsExactly("V9 from elsewhere");
         assertThat(r.migrations().onMainNotHere()).containsExactly("V4 (V4__audit.sql)");
         assertThat(r.migrations().versionCollisions()).containsExactly("V3: here V3__coupons.sql, on main V3__loyalty.sql");
+        assertThat(r.problems()).contains("1 migration(s) older than the applied version will never run without "
+                + "-Dworktree-db.outOfOrder=true", "1 pending seed file(s): run mvn worktree-db:seed");
         assertThat(r.seeds().applied()).isEmpty();
         assertThat(r.seeds().changed()).containsExactly("001_a.sql");
         assertThat(r.seeds().pending()).containsExactly("002_b.sql");
