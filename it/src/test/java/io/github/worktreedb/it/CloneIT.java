@@ -158,7 +158,7 @@ class CloneIT {
         Path wt = s.worktree("feature/busy");
         try (Connection app = PG.connect(s.main, s.role, s.password)) {
             app.createStatement().execute("SET application_name = 'shop-dev-server'");
-            MavenRunner.Result blocked = MavenRunner.run(wt, "worktree-db:clone");
+            MavenRunner.Result blocked = MavenRunner.run(wt, "worktree-db:clone", "-Dworktree-db.strategy=file-copy");
             assertCleanFailure(blocked, "Cannot copy " + s.main + " while other sessions are connected to it",
                     "shop-dev-server", "-Dworktree-db.terminateConnections=true");
             assertThat(PG.exists(s.main + "_feature_busy")).isFalse();

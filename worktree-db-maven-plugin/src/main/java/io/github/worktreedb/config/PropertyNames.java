@@ -37,6 +37,7 @@ public final class PropertyNames {
     public static final String ALLOW_REMOTE = PREFIX + "allowRemote";
     public static final String FROM_EMPTY = PREFIX + "fromEmpty";
     public static final String FORMAT = PREFIX + "format";
+    public static final String PG_BIN = PREFIX + "pgBin";
     public static final String ALL = PREFIX + "all";
     public static final String FAIL_ON = PREFIX + "failOn";
     public static final String CLEANUP_WHEN = PREFIX + "cleanupWhen";

@@ -12,7 +12,9 @@ public enum Strategy {
     /** {@code CREATE DATABASE ... STRATEGY WAL_LOG} (PostgreSQL 15+): block by block through the WAL. */
     WAL_LOG("wal-log"),
     /** {@code CREATE DATABASE ... STRATEGY FILE_COPY}: file by file, between two checkpoints. */
-    FILE_COPY("file-copy");
+    FILE_COPY("file-copy"),
+    /** {@code pg_dump | pg_restore} into a temporary database, renamed when complete: needs no exclusive access. */
+    DUMP("dump");
 
     private final String id;
 
@@ -35,10 +37,6 @@ public enum Strategy {
             }
         }
         String valid = Arrays.stream(values()).map(Strategy::id).collect(Collectors.joining(", "));
-        if (t.equals("dump")) {
-            throw WorktreeDbException.user("worktree-db.strategy=dump (pg_dump | pg_restore) is not available in this "
-                    + "version yet. Use one of: " + valid + ".");
-        }
         throw WorktreeDbException.user("worktree-db.strategy='" + text + "' is not a strategy. Use one of: " + valid + ".");
     }
 }

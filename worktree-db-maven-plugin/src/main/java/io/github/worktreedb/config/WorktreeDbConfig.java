@@ -31,6 +31,7 @@ import java.util.List;
  * @param seed how {@code seed} applies seed files
  * @param allowRemote destructive goals may act on a server that is not this machine
  * @param fromEmpty {@code reset} rebuilds from an empty database (migrate, seed) instead of copying main
+ * @param pgBin directory of pg_dump and pg_restore for dump-based copies, or {@code null} to search
  */
 public record WorktreeDbConfig(
         Path baseDir,
@@ -56,7 +57,8 @@ public record WorktreeDbConfig(
         MigrationSettings migration,
         SeedSettings seed,
         boolean allowRemote,
-        boolean fromEmpty) {
+        boolean fromEmpty,
+        String pgBin) {
 
     public static final List<String> DEFAULT_ENV_FILES = List.of(".env", "backend/.env", "frontend/.env.local");
 
@@ -102,6 +104,7 @@ public record WorktreeDbConfig(
         private SeedSettings seed;
         private boolean allowRemote;
         private boolean fromEmpty;
+        private String pgBin;
 
         private Builder(Path baseDir) {
             this.baseDir = baseDir;
@@ -130,12 +133,14 @@ public record WorktreeDbConfig(
         public Builder seed(SeedSettings v) { seed = v; return this; }
         public Builder allowRemote(boolean v) { allowRemote = v; return this; }
         public Builder fromEmpty(boolean v) { fromEmpty = v; return this; }
+        public Builder pgBin(String v) { pgBin = v; return this; }
 
         public WorktreeDbConfig build() {
             return new WorktreeDbConfig(baseDir, envFiles, blankToNull(url), blankToNull(username), emptyToNull(password),
                     credentialsOrigin, namePattern, blankToNull(database), blankToNull(mainBranch), strategy, force,
                     terminateConnections, yes, interactive, dryRun, maintenanceDatabase, connectTimeout, ports, portStep,
-                    blankToNull(overrideEnvFile), migration, seed, allowRemote, fromEmpty);
+                    blankToNull(overrideEnvFile), migration, seed, allowRemote, fromEmpty,
+                    blankToNull(pgBin));
         }
 
         private static String blankToNull(String s) {

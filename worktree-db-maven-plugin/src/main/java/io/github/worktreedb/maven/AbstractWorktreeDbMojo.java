@@ -114,6 +114,13 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
     @Parameter(property = PropertyNames.STRATEGY, defaultValue = "auto")
     protected String strategy;
 
+    /**
+     * Directory holding {@code pg_dump} and {@code pg_restore} for the {@code dump} strategy (and the busy-database
+     * fallback). Searched for when unset: {@code PATH}, then the usual install locations.
+     */
+    @Parameter(property = PropertyNames.PG_BIN)
+    protected String pgBin;
+
     /** End the other sessions on the main database when they keep it from being copied. */
     @Parameter(property = PropertyNames.TERMINATE_CONNECTIONS, defaultValue = "false")
     protected boolean terminateConnections;
@@ -234,6 +241,7 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
                 .interactive(session != null && session.getRequest() != null && session.getRequest().isInteractiveMode())
                 .strategy(Strategy.parse(strategy))
                 .terminateConnections(terminateConnections)
+                .pgBin(pgBin)
                 .migration(new MigrationSettings(migrations == null || migrations.isEmpty()
                                 ? MigrationSettings.defaults(project.getBasedir().toPath()).locations() : migrations,
                         schemas, table, placeholders, baselineOnMigrate, baselineVersion, outOfOrder, validateOnMigrate,

@@ -45,6 +45,8 @@ public final class CloneOperation {
 
     private static final int POLL_MILLIS = 100;
     private static final int TERMINATE_ATTEMPTS = 3;
+    /** How long {@code auto} waits for a busy main database before it copies with pg_dump instead. */
+    static final long AUTO_WAIT_MILLIS = 3_000;
 
     private final WorktreeContext ctx;
     private final Log log;
@@ -86,6 +88,7 @@ public final class CloneOperation {
     }
 
     private Result cloneLocked(Catalog catalog, String main, String target, long start) throws SQLException {
+        new DumpCopy(ctx, log, pluginVersion).dropLeftover(catalog, target);
         boolean recreate = false;
         if (catalog.exists(target)) {
             Optional<Marker> marker = catalog.marker(target);
@@ -143,15 +146,15 @@ public final class CloneOperation {
             log.debug("Cannot give " + target + " the owner " + owner + "; it will be owned by " + ctx.main().spec().user());
             owner = null;
         }
-        createCopy(catalog, main, target, owner, strategy);
-        mark(catalog, strategyLabel(strategy));
+        String used = createCopy(catalog, main, target, owner, strategy, version);
+        mark(catalog, used);
         long bytes = catalog.size(target);
         Duration took = elapsed(start);
         log.info((recreate ? "Re-created " : "Cloned ") + main + " → " + target + " (" + Sizes.human(bytes) + ", "
-                + strategyLabel(strategy) + ", " + Sizes.seconds(took) + ")");
+                + used + ", " + Sizes.seconds(took) + ")");
         History.append(ctx.git(), "clone", target, (recreate ? "re-created" : "created") + " from " + main + " ("
-                + Sizes.human(bytes) + ", " + strategyLabel(strategy) + ")", took, log);
-        return new Result(recreate ? Outcome.RECREATED : Outcome.CREATED, target, strategyLabel(strategy), bytes, took);
+                + Sizes.human(bytes) + ", " + used + ")", took, log);
+        return new Result(recreate ? Outcome.RECREATED : Outcome.CREATED, target, used, bytes, took);
     }
 
     /** Creates the worktree database empty (owned like main) and marks it: {@code reset -Dworktree-db.fromEmpty}. */
@@ -192,6 +195,9 @@ public final class CloneOperation {
     /** The STRATEGY clause to use, or {@code null} on servers before 15 (which only copy files). */
     private String chooseStrategy(int version, long mainSize, Catalog catalog) throws SQLException {
         Strategy s = ctx.config().strategy();
+        if (s == Strategy.DUMP) {
+            return "DUMP";
+        }
         if (version < 150000) {
             if (s == Strategy.WAL_LOG) {
                 throw WorktreeDbException.user("worktree-db.strategy=wal-log needs PostgreSQL 15 or newer; this server is "
@@ -202,19 +208,27 @@ public final class CloneOperation {
         return switch (s) {
             case WAL_LOG -> "WAL_LOG";
             case FILE_COPY -> "FILE_COPY";
+            case DUMP -> "DUMP";
             case AUTO -> mainSize >= AUTO_FILE_COPY_THRESHOLD ? "FILE_COPY" : "WAL_LOG";
         };
     }
 
     private static String strategyLabel(String clause) {
-        return clause == null || clause.equals("FILE_COPY") ? "file-copy" : "wal-log";
+        return clause == null || clause.equals("FILE_COPY") ? "file-copy" : clause.equals("DUMP") ? "dump" : "wal-log";
     }
 
-    private void createCopy(Catalog catalog, String main, String target, String owner, String strategy) throws SQLException {
+    /** Copies main into target; returns the strategy that did it (a busy main database may switch auto to dump). */
+    private String createCopy(Catalog catalog, String main, String target, String owner, String strategy, int version)
+            throws SQLException {
+        DumpCopy dump = new DumpCopy(ctx, log, pluginVersion);
+        if ("DUMP".equals(strategy)) {
+            dump.copy(catalog, main, target, owner, catalog.serverVersion(), version / 10000);
+            return "dump";
+        }
         for (int attempt = 1; ; attempt++) {
             try {
                 catalog.createFromTemplate(target, main, owner, strategy);
-                return;
+                return strategyLabel(strategy);
             } catch (SQLException e) {
                 if ("55006".equals(e.getSQLState())) {
                     List<Catalog.Session> sessions = catalog.sessions(main);
@@ -222,8 +236,21 @@ public final class CloneOperation {
                         int n = catalog.terminateSessions(main);
                         log.warn("Ended " + n + " session(s) on " + main + " to copy it (worktree-db.terminateConnections):"
                                 + describe(sessions));
-                        waitUntilIdle(catalog, main);
+                        waitUntilIdle(catalog, main, 5_000);
                         continue;
+                    }
+                    if (ctx.config().strategy() == Strategy.AUTO && !ctx.config().terminateConnections()) {
+                        if (attempt == 1) {
+                            log.info(main + " is in use; waiting up to " + AUTO_WAIT_MILLIS / 1000 + " s for it to be free");
+                            waitUntilIdle(catalog, main, AUTO_WAIT_MILLIS);
+                            continue;
+                        }
+                        log.warn(main + " is in use, so it cannot be copied on the server; copying it with pg_dump | "
+                                + "pg_restore instead, which needs no exclusive access but is slower. Connected:"
+                                + describe(sessions) + "\nFaster: stop them, or end them with -D"
+                                + io.github.worktreedb.config.PropertyNames.TERMINATE_CONNECTIONS + "=true.");
+                        dump.copy(catalog, main, target, owner, catalog.serverVersion(), version / 10000);
+                        return "dump";
                     }
                     throw busy(main, sessions);
                 }
@@ -238,8 +265,8 @@ public final class CloneOperation {
         }
     }
 
-    private void waitUntilIdle(Catalog catalog, String main) throws SQLException {
-        long deadline = System.currentTimeMillis() + 5_000;
+    private void waitUntilIdle(Catalog catalog, String main, long millis) throws SQLException {
+        long deadline = System.currentTimeMillis() + millis;
         while (!catalog.sessions(main).isEmpty() && System.currentTimeMillis() < deadline) {
             try {
                 Thread.sleep(POLL_MILLIS);

@@ -136,6 +136,20 @@ public final class Catalog {
         execute(sql);
     }
 
+    /** {@code CREATE DATABASE name TEMPLATE template [OWNER owner]}: an empty database to restore into. */
+    public void createEmptyFrom(String database, String template, String owner) throws SQLException {
+        String sql = format("SELECT format('CREATE DATABASE %I TEMPLATE %I', ?, ?)", database, template);
+        if (owner != null) {
+            sql += format("SELECT format(' OWNER %I', ?)", owner);
+        }
+        execute(sql);
+    }
+
+    /** {@code ALTER DATABASE from RENAME TO to}. */
+    public void rename(String from, String to) throws SQLException {
+        execute(format("SELECT format('ALTER DATABASE %I RENAME TO %I', ?, ?)", from, to));
+    }
+
     /** {@code CREATE DATABASE name [OWNER owner]}: an empty database from template1. */
     public void createEmpty(String database, String owner) throws SQLException {
         String sql = format("SELECT format('CREATE DATABASE %I', ?)", database);
