@@ -66,6 +66,19 @@ public final class MavenRunner {
         return run(dir, echo, null, args);
     }
 
+    /**
+     * Starts {@code mvn -B args} in {@code dir} as a plain process, for tests that must kill a build midway. Output goes
+     * to {@code log}.
+     */
+    public static Process start(Path dir, Path log, String... args) throws java.io.IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("maven.home"), "bin", "mvn").toString(), "-B",
+                "-Dmaven.repo.local=" + System.getProperty("it.repo"),
+                "-Dmaven.repo.local.tail=" + System.getProperty("it.userRepo"), "-Dstyle.color=never"));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+    }
+
     /** Runs Maven interactively (no {@code -B}) in {@code dir}, typing {@code input} on its standard input. */
     public static Result runInteractive(Path dir, String input, String... args) {
         return run(dir, null, input, args);

@@ -1,0 +1,133 @@
+package io.github.worktreedb.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.worktreedb.testing.TestPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Busy databases, many worktrees at once, and a build killed in the middle of a copy. The dump-based cases use the
+ * host's pg_dump 15 (Debian's postgresql-client), which refuses newer servers: they run on the suite's default
+ * PostgreSQL 15 server for that reason.
+ */
+class ReliabilityIT {
+
+    static final TestPostgres PG = TestPostgres.get();
+
+    @Test
+    void aBusyMainDatabaseIsCopiedWithADumpAndStrategyDumpWorksToo() throws Exception {
+        Sample s = Sample.create("busy-dump");
+        s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");
+        Path busy = s.worktree("feature/busy");
+        Path forced = s.worktree("feature/forced");
+        try (Connection app = PG.connect(s.main, s.role, s.password)) {
+            app.createStatement().execute("SET application_name = 'shop-dev-server'");
+            MavenRunner.Result r = MavenRunner.run(busy, "worktree-db:clone");
+            assertThat(r.succeeded()).as(r.log()).isTrue();
+            assertThat(r.log()).contains("is in use, so it cannot be copied on the server; copying it with pg_dump | pg_restore")
+                    .contains("shop-dev-server").containsPattern("Cloned " + s.main + " → " + s.main + "_feature_busy \\(.*, dump, ");
+            assertThat(app.isValid(2)).isTrue();
+
+            MavenRunner.Result dump = MavenRunner.run(forced, "worktree-db:clone", "-Dworktree-db.strategy=dump");
+            assertThat(dump.succeeded()).as(dump.log()).isTrue();
+        }
+        for (String copy : List.of(s.main + "_feature_busy", s.main + "_feature_forced")) {
+            assertThat(PG.queryIn(copy, "SELECT count(*) FROM orders")).isEqualTo("5000");
+            assertThat(PG.queryIn(copy, "SELECT count(*) FROM customer")).isEqualTo("1000");
+            assertThat(PG.queryIn(copy, "SELECT sum(total) FROM orders")).isEqualTo(PG.queryIn(s.main, "SELECT sum(total) FROM orders"));
+        }
+    }
+
+    @Test
+    void aDumpBasedCloneKilledMidwayLeavesNothingUnderTheFinalNameAndTheNextRunSucceeds() throws Exception {
+        Sample s = Sample.create("killed");
+        try (Connection c = PG.admin(s.main)) {
+            // big enough that pg_dump | pg_restore takes a while
+            c.createStatement().execute("SET ROLE " + s.role + "; CREATE TABLE events AS SELECT g AS id, md5(g::text) || "
+                    + "md5((g * 7)::text) AS payload FROM generate_series(1, 1500000) g");
+        }
+        s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");
+        Path wt = s.worktree("feature/killed");
+        String target = s.main + "_feature_killed";
+        Path log = Files.createTempFile("killed-build", ".log");
+        Process build = MavenRunner.start(wt, log, "worktree-db:clone", "-Dworktree-db.strategy=dump");
+        long deadline = System.currentTimeMillis() + 120_000;
+        String temp = null;
+        while (System.currentTimeMillis() < deadline && build.isAlive()) {
+            List<String> temps = PG.databasesStartingWith("wtdb_tmp_").stream().filter(n -> n.endsWith(target)).toList();
+            if (!temps.isEmpty() && Long.parseLong(PG.queryIn("postgres", "SELECT pg_database_size('" + temps.get(0) + "')"))
+                    > 20L * 1024 * 1024) {
+                temp = temps.get(0);
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertThat(temp).as("the copy was under way before the kill:\n" + Files.readString(log)).isNotNull();
+        build.descendants().forEach(ProcessHandle::destroyForcibly); // the JVM, pg_dump and pg_restore: like kill -9
+        build.destroyForcibly();
+        build.waitFor(30, TimeUnit.SECONDS);
+        assertThat(PG.exists(target)).isFalse();
+
+        MavenRunner.Result next = MavenRunner.run(wt, "worktree-db:clone");
+        assertThat(next.succeeded()).as(next.log()).isTrue();
+        assertThat(next.log()).contains("Dropping " + temp + ", a half-finished copy left by an earlier run");
+        assertThat(PG.exists(temp)).isFalse();
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM events")).isEqualTo("1500000");
+    }
+
+    @Test
+    void sixWorktreesCloneAtOnce() throws Exception {
+        Sample s = Sample.create("parallel");
+        s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");
+        List<Path> worktrees = new ArrayList<>();
+        for (int i = 1; i <= 6; i++) {
+            worktrees.add(s.worktree("agent/task-" + i));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try {
+            List<Future<MavenRunner.Result>> runs = new ArrayList<>();
+            for (Path wt : worktrees) {
+                runs.add(pool.submit(() -> MavenRunner.run(wt, "worktree-db:clone")));
+            }
+            for (Future<MavenRunner.Result> f : runs) {
+                MavenRunner.Result r = f.get(5, TimeUnit.MINUTES);
+                assertThat(r.succeeded()).as(r.log()).isTrue();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (int i = 1; i <= 6; i++) {
+            assertThat(PG.queryIn(s.main + "_agent_task_" + i, "SELECT count(*) FROM orders")).isEqualTo("5000");
+        }
+    }
+
+    @Test
+    void twoSimultaneousClonesOfOneWorktreeMakeOneDatabase() throws Exception {
+        Sample s = Sample.create("same-worktree");
+        s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");
+        Path wt = s.worktree("feature/twice");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        List<MavenRunner.Result> results = new ArrayList<>();
+        try {
+            Future<MavenRunner.Result> a = pool.submit(() -> MavenRunner.run(wt, "worktree-db:clone"));
+            Future<MavenRunner.Result> b = pool.submit(() -> MavenRunner.run(wt, "worktree-db:clone"));
+            results.add(a.get(5, TimeUnit.MINUTES));
+            results.add(b.get(5, TimeUnit.MINUTES));
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(results).allMatch(MavenRunner.Result::succeeded);
+        assertThat(results.stream().filter(r -> r.log().contains("Cloned " + s.main + " → "))).hasSize(1);
+        assertThat(results.stream().filter(r -> r.log().contains("already exists"))).hasSize(1);
+        assertThat(PG.databasesStartingWith(s.main)).containsExactly(s.main, s.main + "_feature_twice");
+    }
+}
