@@ -229,4 +229,30 @@ class CloneOperationTest {
         assertThatThrownBy(() -> clone(config(wt).database(main).build()))
                 .hasMessageContaining("worktree-db.database='" + main + "' is the main database");
     }
+
+    @Test
+    void aRoleThatMayNotCreateDatabasesGetsOneClearErrorAndNothingIsCreated() {
+        PG.sql(PG.format("ALTER ROLE %I NOCREATEDB", role));
+        Path wt = repo.addWorktree(tmp.resolve("shop-perm"), "feature/perm");
+        assertThatThrownBy(() -> clone(config(wt).build()))
+                .isInstanceOf(WorktreeDbException.class)
+                .hasMessageContaining("User '" + role + "' may not copy " + main)
+                .hasMessageContaining("CREATEDB")
+                .message().doesNotContain(password);
+        assertThat(PG.databasesStartingWith(main)).containsExactly(main);
+    }
+
+    @Test
+    void aStatementTimeoutFailsCleanlyAndTheNextRunSucceeds() {
+        Path wt = repo.addWorktree(tmp.resolve("shop-timeout"), "feature/timeout");
+        String url = "postgres://" + role + ":" + java.net.URLEncoder.encode(password, java.nio.charset.StandardCharsets.UTF_8)
+                + "@localhost:" + PG.port() + "/" + main;
+        // the server cancels every statement after 1 ms: the copy itself cannot finish
+        assertThatThrownBy(() -> clone(config(wt).url(url + "?options=-c%20statement_timeout%3D1").build()))
+                .isInstanceOf(WorktreeDbException.class)
+                .hasMessageContaining("statement timeout")
+                .message().doesNotContain(password);
+        assertThat(PG.exists(main + "_feature_timeout")).isFalse();
+        assertThat(clone(config(wt).url(url).build()).outcome()).isEqualTo(CloneOperation.Outcome.CREATED);
+    }
 }
