@@ -118,7 +118,7 @@ class CloneMojoTest {
     void badStrategyIsAFailure(CloneMojo mojo) throws Exception {
         inWorktree(mojo);
         assertThatThrownBy(mojo::execute).isInstanceOf(MojoFailureException.class)
-                .hasMessageContaining("worktree-db.strategy='copy-quickly' is not a strategy. Use one of: auto, wal-log, file-copy.");
+                .hasMessageContaining("worktree-db.strategy='copy-quickly' is not a strategy. Use one of: auto, wal-log, file-copy, dump.");
     }
 
     @Test
