@@ -3,7 +3,6 @@ package io.github.worktreedb.maven;
 import io.github.worktreedb.config.PropertyNames;
 import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
-import io.github.worktreedb.core.WorktreeDbException;
 import io.github.worktreedb.ops.CleanupOperation;
 import io.github.worktreedb.ops.WorktreeContext;
 import javax.inject.Inject;
@@ -19,11 +18,7 @@ import org.apache.maven.settings.crypto.SettingsDecrypter;
  * {@code includeCurrent}, it removes a CI job's database.
  */
 @Mojo(name = "cleanup", threadSafe = true)
-public class CleanupMojo extends AbstractWorktreeDbMojo {
-
-    /** {@code text} or {@code json} (the plan and its outcome as one JSON document on standard output; use {@code mvn -q}). */
-    @Parameter(property = PropertyNames.FORMAT, defaultValue = "text")
-    protected String format;
+public class CleanupMojo extends AbstractReportingMojo {
 
     /** Which databases are stale: {@code branch-gone}, {@code worktree-gone} or {@code either}. */
     @Parameter(property = PropertyNames.CLEANUP_WHEN, defaultValue = "branch-gone")
@@ -40,17 +35,13 @@ public class CleanupMojo extends AbstractWorktreeDbMojo {
 
     @Override
     protected void execute(WorktreeDbConfig config, Log log) {
-        boolean json = "json".equalsIgnoreCase(format == null ? "" : format.strip());
-        if (!json && !"text".equalsIgnoreCase(format == null ? "text" : format.strip())) {
-            throw WorktreeDbException.user(PropertyNames.FORMAT + "='" + format + "' is not text or json.");
-        }
+        boolean json = json();
         WorktreeContext ctx = WorktreeContext.resolve(config, log);
         CleanupOperation op = new CleanupOperation(ctx, json ? Log.NONE : log, new ConsoleConfirmation(),
                 CleanupOperation.When.parse(cleanupWhen), includeCurrent);
         CleanupOperation.Result result = op.run(!json);
         if (json) {
-            System.out.println(StatusMojo.toJson(result));
-            System.out.flush();
+            printJson(result);
         }
     }
 }

@@ -1,8 +1,5 @@
 package io.github.worktreedb.maven;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.worktreedb.config.PropertyNames;
 import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
@@ -26,11 +23,7 @@ import org.apache.maven.settings.crypto.SettingsDecrypter;
  * Read-only. {@code -Dworktree-db.format=json} prints one JSON document on standard output (use {@code mvn -q}).
  */
 @Mojo(name = "status", threadSafe = true)
-public class StatusMojo extends AbstractWorktreeDbMojo {
-
-    /** {@code text} or {@code json}. */
-    @Parameter(property = PropertyNames.FORMAT, defaultValue = "text")
-    protected String format;
+public class StatusMojo extends AbstractReportingMojo {
 
     /** Also list every worktree database of this repository on the server, and whether its worktree and branch exist. */
     @Parameter(property = PropertyNames.ALL, defaultValue = "false")
@@ -51,15 +44,11 @@ public class StatusMojo extends AbstractWorktreeDbMojo {
 
     @Override
     protected void execute(WorktreeDbConfig config, Log log) {
-        boolean json = "json".equalsIgnoreCase(format == null ? "" : format.strip());
-        if (!json && !"text".equalsIgnoreCase(format == null ? "text" : format.strip())) {
-            throw WorktreeDbException.user(PropertyNames.FORMAT + "='" + format + "' is not text or json.");
-        }
+        boolean json = json();
         WorktreeContext ctx = WorktreeContext.resolve(config, log);
         StatusReport report = new StatusOperation(ctx, log, all).run();
         if (json) {
-            System.out.println(toJson(report));
-            System.out.flush();
+            printJson(report);
         } else {
             StatusText.render(report).forEach(log::info);
         }
@@ -104,13 +93,5 @@ public class StatusMojo extends AbstractWorktreeDbMojo {
             }
         }
         return out;
-    }
-
-    static String toJson(Object value) {
-        try {
-            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
