@@ -99,12 +99,13 @@ public final class CloneOperation {
                         + ctx.git().branchOrDirectory() + "): both names come out the same. Give this worktree its own "
                         + "name with -Dworktree-db.database=... or a namePattern that includes ${worktree}.");
             }
+            long existingBytes = catalog.size(target);
             if (!ctx.config().force()) {
                 String made = marker.map(m -> " (created " + m.createdAt() + " from " + m.source() + ")")
                         .orElse(" (not created by worktree-db)");
                 log.info("Database " + target + " already exists" + made + "; leaving it as it is. "
                         + "Use -Dworktree-db.force=true to re-create it from " + main + ".");
-                return new Result(Outcome.EXISTS, target, null, catalog.size(target), elapsed(start));
+                return new Result(Outcome.EXISTS, target, null, existingBytes, elapsed(start));
             }
             if (marker.isEmpty()) {
                 throw WorktreeDbException.user("Database " + target + " exists but was not created by worktree-db (it has no "
@@ -112,11 +113,11 @@ public final class CloneOperation {
                         + "choose another name with -Dworktree-db.database=...");
             }
             Guards.refuseRemoteUnlessAllowed(ctx, "drop and re-create " + target);
-            String plan = "Drop " + target + " (" + Sizes.human(catalog.size(target)) + ", created " + marker.get().createdAt()
+            String plan = "Drop " + target + " (" + Sizes.human(existingBytes) + ", created " + marker.get().createdAt()
                     + ") and re-create it from " + main + ".";
             if (!Confirmation.proceed(ctx.config(), confirmation, plan, log)) {
-                return new Result(ctx.config().dryRun() ? Outcome.DRY_RUN : Outcome.EXISTS, target, null,
-                        catalog.size(target), elapsed(start));
+                return new Result(ctx.config().dryRun() ? Outcome.DRY_RUN : Outcome.EXISTS, target, null, existingBytes,
+                        elapsed(start));
             }
             recreate = true;
         }

@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,10 +62,10 @@ public final class MigrateOperation {
     public Result run() {
         long start = System.nanoTime();
         ConnectionSpec db = ctx.databaseSpec();
-        requireDatabase(db.database());
         DatabaseLock lock = heldLock != null ? heldLock
                 : DatabaseLock.acquire(ctx.server(), ctx.config().maintenanceDatabase(), db.database(), log);
         try (AutoCloseable logging = FlywayLogging.to(log)) {
+            requireDatabase(lock.catalog(), db.database());
             return migrate(db, start);
         } catch (FlywayMigrateException e) {
             throw failed(e);
@@ -132,14 +131,10 @@ public final class MigrateOperation {
         return new Result(version, result.migrationsExecuted, missing, true);
     }
 
-    private void requireDatabase(String database) {
-        try (Connection c = ctx.server().connectMaintenance(ctx.config().maintenanceDatabase())) {
-            if (!new Catalog(c).exists(database)) {
-                throw WorktreeDbException.user("Database " + database + " does not exist yet, so there is nothing to "
-                        + "migrate. Create it with mvn worktree-db:clone (bind clone before migrate in the build).");
-            }
-        } catch (SQLException e) {
-            throw WorktreeDbException.environment("Cannot check that " + database + " exists: " + e.getMessage(), e);
+    private static void requireDatabase(Catalog catalog, String database) throws SQLException {
+        if (!catalog.exists(database)) {
+            throw WorktreeDbException.user("Database " + database + " does not exist yet, so there is nothing to "
+                    + "migrate. Create it with mvn worktree-db:clone (bind clone before migrate in the build).");
         }
     }
 

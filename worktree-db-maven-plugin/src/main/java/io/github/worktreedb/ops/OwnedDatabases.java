@@ -25,8 +25,9 @@ final class OwnedDatabases {
         List<Owned> out = new ArrayList<>();
         String repository = ctx.git().commonDir().toString();
         try (Statement st = conn.createStatement();
-                ResultSet rs = st.executeQuery("SELECT datname, shobj_description(oid, 'pg_database'), pg_database_size(oid) "
-                        + "FROM pg_database WHERE NOT datistemplate ORDER BY datname")) {
+                ResultSet rs = st.executeQuery("SELECT datname, c, CASE WHEN c LIKE '{%' THEN pg_database_size(oid) END FROM (SELECT datname, oid, "
+                        + "shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE NOT datistemplate) d "
+                        + "ORDER BY datname")) {
             while (rs.next()) {
                 String name = rs.getString(1);
                 if (name.equals(ctx.main().name())) {

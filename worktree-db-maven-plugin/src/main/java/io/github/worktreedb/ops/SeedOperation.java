@@ -7,6 +7,7 @@ import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.Secrets;
 import io.github.worktreedb.core.WorktreeDbException;
 import io.github.worktreedb.flyway.SqlFiles;
+import io.github.worktreedb.postgres.Catalog;
 import io.github.worktreedb.postgres.DatabaseLock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -152,17 +153,35 @@ public final class SeedOperation {
 
     private Map<String, String[]> history(Connection conn, String table) throws SQLException {
         try (Statement st = conn.createStatement()) {
-            st.execute(format(conn, "CREATE TABLE IF NOT EXISTS %I (file text PRIMARY KEY, checksum text NOT NULL, "
+            st.execute(new Catalog(conn).sql("CREATE TABLE IF NOT EXISTS %I (file text PRIMARY KEY, checksum text NOT NULL, "
                     + "applied_at timestamptz NOT NULL DEFAULT now(), execution_ms integer NOT NULL)", table));
         }
+        return readHistory(conn, table);
+    }
+
+    /** The seed history: file → {checksum, applied at}; empty when the table does not exist. Read-only. */
+    static Map<String, String[]> readHistory(Connection conn, String table) throws SQLException {
         Map<String, String[]> out = new HashMap<>();
+        if (!tableExists(conn, table)) {
+            return out;
+        }
         try (Statement st = conn.createStatement();
-                ResultSet rs = st.executeQuery(format(conn, "SELECT file, checksum, applied_at FROM %I", table))) {
+                ResultSet rs = st.executeQuery(new Catalog(conn).sql("SELECT file, checksum, applied_at FROM %I", table))) {
             while (rs.next()) {
                 out.put(rs.getString(1), new String[] {rs.getString(2), rs.getString(3)});
             }
         }
         return out;
+    }
+
+    private static boolean tableExists(Connection conn, String table) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT to_regclass(quote_ident(?)) IS NOT NULL")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
     }
 
     private void apply(Connection conn, String table, SeedFile f) throws SQLException {
@@ -189,7 +208,7 @@ public final class SeedOperation {
                 st.execute(s.sql());
             }
             int ms = (int) ((System.nanoTime() - start) / 1_000_000);
-            try (PreparedStatement ps = conn.prepareStatement(format(conn, "INSERT INTO %I (file, checksum, execution_ms) "
+            try (PreparedStatement ps = conn.prepareStatement(new Catalog(conn).sql("INSERT INTO %I (file, checksum, execution_ms) "
                     + "VALUES (?, ?, ?) ON CONFLICT (file) DO UPDATE SET checksum = excluded.checksum, applied_at = now(), "
                     + "execution_ms = excluded.execution_ms", table))) {
                 ps.setString(1, f.name());
@@ -224,17 +243,6 @@ public final class SeedOperation {
 
     private static String firstLine(String message) {
         return message == null ? "" : message.lines().findFirst().orElse("");
-    }
-
-    private static String format(Connection conn, String fmt, String identifier) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT format(?, ?)")) {
-            ps.setString(1, fmt);
-            ps.setString(2, identifier);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getString(1);
-            }
-        }
     }
 
     static String checksum(Path file) {

@@ -15,8 +15,6 @@ import io.github.worktreedb.postgres.Marker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -66,8 +64,9 @@ public final class StatusOperation {
             Catalog catalog = new Catalog(conn);
             boolean exists = catalog.exists(ctx.database());
             Optional<Marker> marker = exists ? catalog.marker(ctx.database()) : Optional.empty();
+            Long size = exists ? catalog.size(ctx.database()) : null;
             database = new StatusReport.Database(ctx.database(), exists, ctx.usesMainDatabase(), marker.isPresent(),
-                    exists ? catalog.size(ctx.database()) : null, exists ? Sizes.human(catalog.size(ctx.database())) : null,
+                    size, size == null ? null : Sizes.human(size),
                     marker.map(Marker::createdAt).orElse(null), marker.map(Marker::source).orElse(null),
                     marker.map(Marker::version).orElse(null), exists ? catalog.sessions(ctx.database()).size() : null);
             migrations = migrations(exists, problems);
@@ -259,30 +258,9 @@ public final class StatusOperation {
 
     private StatusReport.Seeds seeds(List<String> problems) {
         SeedSettings settings = ctx.config().seed();
-        Map<String, String> history = new HashMap<>();
-        try (Connection conn = ctx.server().connect(ctx.database());
-                PreparedStatement ps = conn.prepareStatement("SELECT to_regclass(quote_ident(?)) IS NOT NULL")) {
-            ps.setString(1, settings.table());
-            boolean hasTable;
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                hasTable = rs.getBoolean(1);
-            }
-            if (hasTable) {
-                try (PreparedStatement q = conn.prepareStatement("SELECT format('SELECT file, checksum FROM %I', ?::text)")) {
-                    q.setString(1, settings.table());
-                    String select;
-                    try (ResultSet rs = q.executeQuery()) {
-                        rs.next();
-                        select = rs.getString(1);
-                    }
-                    try (var st = conn.createStatement(); ResultSet rs = st.executeQuery(select)) {
-                        while (rs.next()) {
-                            history.put(rs.getString(1), rs.getString(2));
-                        }
-                    }
-                }
-            }
+        Map<String, String[]> history = Map.of();
+        try (Connection conn = ctx.server().connect(ctx.database())) {
+            history = SeedOperation.readHistory(conn, settings.table());
         } catch (SQLException | WorktreeDbException e) {
             problems.add("cannot read the seed history: " + Secrets.redact(e.getMessage(), ctx.main().spec().password()));
         }
@@ -290,10 +268,10 @@ public final class StatusOperation {
         List<String> pending = new ArrayList<>();
         List<String> changed = new ArrayList<>();
         for (SeedOperation.SeedFile f : SeedOperation.files(settings)) {
-            String seen = history.get(f.name());
+            String[] seen = history.get(f.name());
             if (seen == null) {
                 pending.add(f.name());
-            } else if (seen.equals(SeedOperation.checksum(f.path()))) {
+            } else if (seen[0].equals(SeedOperation.checksum(f.path()))) {
                 applied.add(f.name());
             } else {
                 changed.add(f.name());

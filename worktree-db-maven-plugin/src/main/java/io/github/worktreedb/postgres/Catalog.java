@@ -197,8 +197,20 @@ public final class Catalog {
         }
     }
 
+    /** Runs a {@code SELECT format(...)} query with these arguments: SQL text with identifiers quoted by the server. */
     private String format(String formatQuery, String... args) throws SQLException {
         return queryString(formatQuery, List.of(args));
+    }
+
+    /** {@code fmt} with {@code %I}/{@code %L} filled in by the server's {@code format()}: never concatenated input. */
+    public String sql(String fmt, String... args) throws SQLException {
+        StringBuilder q = new StringBuilder("SELECT format(?");
+        for (int i = 0; i < args.length; i++) {
+            q.append(", ?");
+        }
+        List<String> all = new java.util.ArrayList<>(List.of(fmt));
+        all.addAll(List.of(args));
+        return queryString(q.append(")").toString(), all);
     }
 
     private void execute(String sql) throws SQLException {

@@ -295,15 +295,11 @@ public final class TestPostgres {
 
     /** {@code format()} run by the server, so test SQL quotes names the way the plugin does. */
     public String format(String fmt, String... args) {
-        StringBuilder q = new StringBuilder("SELECT format(?");
-        for (int i = 0; i < args.length; i++) {
-            q.append(", ?");
+        try (Connection c = admin()) {
+            return new io.github.worktreedb.postgres.Catalog(c).sql(fmt, args);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
         }
-        q.append(")");
-        String[] all = new String[args.length + 1];
-        all[0] = fmt;
-        System.arraycopy(args, 0, all, 1, args.length);
-        return queryString(q.toString(), all);
     }
 
     private String queryString(String query, String... args) {
