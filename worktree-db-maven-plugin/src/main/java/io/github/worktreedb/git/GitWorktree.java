@@ -109,10 +109,14 @@ public record GitWorktree(
         return out;
     }
 
-    /** Whether {@code refs/heads/<branch>} exists in the repository. */
-    public boolean branchExists(String branch) {
+    /** The repository's local branches (short names), read once. */
+    public java.util.Set<String> branches() {
         try (Repository repo = open()) {
-            return repo.exactRef(Constants.R_HEADS + branch) != null;
+            java.util.Set<String> out = new java.util.HashSet<>();
+            for (Ref ref : repo.getRefDatabase().getRefsByPrefix(Constants.R_HEADS)) {
+                out.add(Repository.shortenRefName(ref.getName()));
+            }
+            return out;
         } catch (IOException e) {
             throw WorktreeDbException.environment("Could not read the branches of " + commonDir + ": " + e.getMessage(), e);
         }

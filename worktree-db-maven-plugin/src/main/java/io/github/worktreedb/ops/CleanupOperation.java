@@ -74,6 +74,7 @@ public final class CleanupOperation {
         Guards.refuseRemoteUnlessAllowed(ctx, "clean up databases");
         GitWorktree git = ctx.git();
         Set<Path> live = git.liveWorktrees();
+        Set<String> branches = git.branches();
         List<Candidate> candidates = new ArrayList<>();
         List<Skipped> skipped = new ArrayList<>();
         try (Connection conn = ctx.server().connectMaintenance(ctx.config().maintenanceDatabase())) {
@@ -83,7 +84,7 @@ public final class CleanupOperation {
                 boolean current = o.name().equals(ctx.database()) && !ctx.usesMainDatabase();
                 boolean detached = Boolean.TRUE.equals(m.detached());
                 boolean worktreeGone = m.worktree() == null || !live.contains(Path.of(m.worktree()));
-                boolean branchGone = !detached && !OwnedDatabases.branchExists(git, m);
+                boolean branchGone = !detached && !OwnedDatabases.branchExists(branches, m);
                 String reason = current ? (includeCurrent ? "this worktree's database (asked for)" : null)
                         : switch (when) {
                             case BRANCH_GONE -> branchGone ? "branch " + m.branch() + " is gone"

@@ -1,6 +1,5 @@
 package io.github.worktreedb.ops;
 
-import io.github.worktreedb.git.GitWorktree;
 import io.github.worktreedb.postgres.Marker;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -48,7 +47,7 @@ final class OwnedDatabases {
     }
 
     /** Whether the marker's branch still exists (a detached worktree's "branch" is a directory name: it has none). */
-    static boolean branchExists(GitWorktree git, Marker m) {
-        return !Boolean.TRUE.equals(m.detached()) && m.branch() != null && git.branchExists(m.branch());
+    static boolean branchExists(java.util.Set<String> branches, Marker m) {
+        return !Boolean.TRUE.equals(m.detached()) && m.branch() != null && branches.contains(m.branch());
     }
 }

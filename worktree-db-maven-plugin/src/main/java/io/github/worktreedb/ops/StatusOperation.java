@@ -287,12 +287,13 @@ public final class StatusOperation {
     private List<StatusReport.OtherDatabase> others(Connection conn) throws SQLException {
         GitWorktree git = ctx.git();
         Set<Path> live = git.liveWorktrees();
+        Set<String> branches = git.branches();
         List<StatusReport.OtherDatabase> out = new ArrayList<>();
         for (OwnedDatabases.Owned o : OwnedDatabases.of(conn, ctx)) {
             Marker m = o.marker();
             boolean worktreeExists = m.worktree() != null && live.contains(Path.of(m.worktree()));
             out.add(new StatusReport.OtherDatabase(o.name(), m.branch(), m.worktree(), o.sizeBytes(), Sizes.human(o.sizeBytes()),
-                    m.createdAt(), worktreeExists, OwnedDatabases.branchExists(git, m), o.name().equals(ctx.database())));
+                    m.createdAt(), worktreeExists, OwnedDatabases.branchExists(branches, m), o.name().equals(ctx.database())));
         }
         return out;
     }
