@@ -25,9 +25,9 @@ public final class Sample {
     public final Path dir;
     private final String url;
 
-    private Sample(String name, String pluginConfiguration) {
+    private Sample(TestPostgres pg, String name, String pluginConfiguration) {
         // characters that need percent-encoding in a URL and quoting in SQL
-        TestPostgres.OwnedDatabase db = PG.createOwnedDatabase("it", r -> "S3cr@t/" + r + ":'%", """
+        TestPostgres.OwnedDatabase db = pg.createOwnedDatabase("it", r -> "S3cr@t/" + r + ":'%", """
                 CREATE TABLE customer(id int PRIMARY KEY, name text NOT NULL);
                 CREATE TABLE orders(id int PRIMARY KEY, customer_id int REFERENCES customer, total numeric(10,2));
                 CREATE INDEX orders_customer ON orders(customer_id);
@@ -38,7 +38,7 @@ public final class Sample {
         password = db.password();
         main = db.database();
         MavenRunner.secret(password);
-        url = PG.url(db);
+        url = pg.url(db);
         dir = MavenRunner.workDir().resolve(name + "-" + main);
         delete(dir);
         repo = GitRepo.init(dir.resolve("shop"));
@@ -48,11 +48,16 @@ public final class Sample {
 
     /** A sample whose POM declares the plugin with this {@code <configuration>/<executions>} XML. */
     public static Sample create(String name, String pluginConfiguration) {
-        return new Sample(name, pluginConfiguration);
+        return new Sample(PG, name, pluginConfiguration);
     }
 
     public static Sample create(String name) {
-        return new Sample(name, "");
+        return new Sample(PG, name, "");
+    }
+
+    /** A sample whose main database is on another server than the suite's. */
+    public static Sample on(TestPostgres server, String name) {
+        return new Sample(server, name, "");
     }
 
     /** {@code DATABASE_URL=postgres://role:password@localhost:port/main} (password percent-encoded). */
@@ -96,7 +101,7 @@ public final class Sample {
                 """.formatted(MavenRunner.pluginVersion(), pluginConfiguration);
     }
 
-    static void delete(Path dir) {
+    public static void delete(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

