@@ -35,15 +35,19 @@ public final class History {
                 Secrets.redact(outcome).replace('\t', ' ').replace('\n', ' '), took.toMillis() + "ms", git.root().toString())
                 + "\n";
         Path file = file(git);
-        try {
-            Files.createDirectories(file.getParent());
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND);
-                    FileLock ignored = ch.lock()) {
-                ch.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)));
+        // the file lock keeps other processes out; it is held per JVM, so threads of one JVM (mvn -T, several
+        // modules) take turns here first, or the second lock attempt throws OverlappingFileLockException
+        synchronized (History.class) {
+            try {
+                Files.createDirectories(file.getParent());
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.APPEND);
+                        FileLock ignored = ch.lock()) {
+                    ch.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)));
+                }
+            } catch (IOException | RuntimeException e) {
+                log.warn("Could not append to the history log " + file + ": " + e);
             }
-        } catch (IOException e) {
-            log.warn("Could not append to the history log " + file + ": " + e.getMessage());
         }
     }
 }
