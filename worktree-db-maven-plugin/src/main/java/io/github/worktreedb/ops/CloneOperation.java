@@ -32,7 +32,7 @@ public final class CloneOperation {
     }
 
     /**
-     * @param strategy the strategy used ({@code wal-log}, {@code file-copy}), or {@code null} when nothing was copied
+     * @param strategy the strategy used ({@code wal-log}, {@code file-copy}, {@code file-copy (clone)}, {@code dump}), or {@code null} when nothing was copied
      * @param bytes the new database's size, or -1
      */
     public record Result(Outcome outcome, String database, String strategy, long bytes, Duration elapsed) {}
@@ -42,6 +42,9 @@ public final class CloneOperation {
      * write costs less than FILE_COPY's two checkpoints. A first estimate; the benchmark (issue 7) tunes it.
      */
     public static final long AUTO_FILE_COPY_THRESHOLD = 64L * 1024 * 1024;
+
+    /** The strategy label for FILE_COPY with {@code file_copy_method = clone} (PostgreSQL 18+). */
+    static final String CLONED = "file-copy (clone)";
 
     private static final int POLL_MILLIS = 100;
     private static final int TERMINATE_ATTEMPTS = 3;
@@ -82,8 +85,19 @@ public final class CloneOperation {
                 unlockQuietly(catalog, target);
             }
         } catch (SQLException e) {
-            throw WorktreeDbException.environment("Clone of " + main + " into " + target + " failed: "
-                    + Secrets.redact(e.getMessage(), ctx.main().spec().password()), e);
+            String why = Secrets.redact(e.getMessage(), ctx.main().spec().password());
+            if (PgServer.connectionLost(e)) {
+                throw WorktreeDbException.environment("Lost the connection to " + ctx.main().spec().primary().display()
+                        + " while cloning " + main + " into " + target + " (" + why + "): the server stopped or restarted. "
+                        + "Run again once it is back; a half-finished copy is never left under the name " + target + ".", e);
+            }
+            if ("53100".equals(e.getSQLState())) {
+                throw WorktreeDbException.environment("The server ran out of disk space while copying " + main + " into "
+                        + target + " (" + why + "). PostgreSQL removed the partial copy. Free space where the server keeps "
+                        + "its data (or the main database's tablespace) and run again; -Dworktree-db.dryRun=true shows how "
+                        + "much the copy needs.", e);
+            }
+            throw WorktreeDbException.environment("Clone of " + main + " into " + target + " failed: " + why, e);
         }
     }
 
@@ -226,11 +240,20 @@ public final class CloneOperation {
             dump.copy(catalog, main, target, owner, catalog.serverVersion(), version / 10000);
             return "dump";
         }
+        boolean cloning = "FILE_COPY".equals(strategy) && version >= 180000 && catalog.fileCopyByCloning(true);
         for (int attempt = 1; ; attempt++) {
             try {
                 catalog.createFromTemplate(target, main, owner, strategy);
-                return strategyLabel(strategy);
+                return cloning ? CLONED : strategyLabel(strategy);
             } catch (SQLException e) {
+                if (cloning && !"53100".equals(e.getSQLState()) && String.valueOf(e.getMessage()).contains("could not clone")) {
+                    // the file system refused copy_file_range/clone (some network and overlay file systems do)
+                    log.warn("The server could not clone the files of " + main + " (" + e.getMessage() + "); copying them "
+                            + "instead (file_copy_method = copy).");
+                    catalog.fileCopyByCloning(false);
+                    cloning = false;
+                    continue;
+                }
                 if ("55006".equals(e.getSQLState())) {
                     List<Catalog.Session> sessions = catalog.sessions(main);
                     if (ctx.config().terminateConnections() && attempt <= TERMINATE_ATTEMPTS) {

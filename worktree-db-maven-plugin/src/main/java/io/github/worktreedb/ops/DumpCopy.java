@@ -81,10 +81,10 @@ final class DumpCopy {
             run(tools, main, temp, errors, mainBytes);
             catalog.rename(temp, target);
         } catch (IOException e) {
-            catalog.drop(temp, true);
+            dropQuietly(catalog, temp);
             throw WorktreeDbException.environment("The dump-based copy of " + main + " failed: " + e.getMessage(), e);
         } catch (WorktreeDbException | SQLException e) {
-            catalog.drop(temp, true);
+            dropQuietly(catalog, temp);
             throw e;
         } finally {
             if (errors != null) {
@@ -94,6 +94,16 @@ final class DumpCopy {
                     // a temporary file the OS cleans up
                 }
             }
+        }
+    }
+
+    /** A failed drop (the server may be gone) must not hide why the copy failed; the next run drops it. */
+    private void dropQuietly(Catalog catalog, String temp) {
+        try {
+            catalog.drop(temp, true);
+        } catch (SQLException e) {
+            log.warn("Could not drop the half-finished copy " + temp + " now (" + e.getMessage() + "); the next clone of "
+                    + "this worktree drops it.");
         }
     }
 

@@ -144,12 +144,28 @@ public final class MigrateOperation {
         String line = e.getLineNumber() > 0 ? " at line " + e.getLineNumber() : "";
         String pg = postgresMessage(e);
         String state = e.getSqlState() == null ? "" : " (SQL state " + e.getSqlState() + ")";
+        if (lostConnection(e)) {
+            return WorktreeDbException.environment("The connection to the server broke while applying " + file + ": " + pg
+                    + state + ". The server stopped or restarted; " + (e.isExecutableInTransaction()
+                            ? "PostgreSQL rolled this migration back and nothing was recorded for it. "
+                            : "statements of this migration before the break may stay applied (it ran outside a transaction). ")
+                    + "Run migrate again once the server is back.", e);
+        }
         String after = e.isExecutableInTransaction()
                 ? "It was rolled back; the database is as it was before this migration. Fix the migration and run again."
                 : "It ran outside a transaction (e.g. CREATE INDEX CONCURRENTLY), so statements before the failing one "
                         + "stay applied; check the database, then run again.";
         return new WorktreeDbException(WorktreeDbException.Kind.USER, "Migration " + file + " failed" + line + ": " + pg
                 + state + ". " + after, e);
+    }
+
+    private static boolean lostConnection(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && io.github.worktreedb.postgres.PgServer.connectionLost(sql)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private String postgresMessage(Throwable e) {

@@ -136,6 +136,21 @@ public final class Catalog {
         execute(sql);
     }
 
+    /**
+     * PostgreSQL 18+: makes this session's FILE_COPY clone files ({@code file_copy_method = clone}), which on a
+     * copy-on-write file system (XFS with reflink, btrfs, ZFS, APFS) shares the blocks instead of copying them.
+     *
+     * @return whether the server took it (older servers, and platforms without file cloning, do not)
+     */
+    public boolean fileCopyByCloning(boolean on) {
+        try {
+            execute("SET file_copy_method = " + (on ? "clone" : "copy"));
+            return true;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
     /** {@code CREATE DATABASE name TEMPLATE template [OWNER owner]}: an empty database to restore into. */
     public void createEmptyFrom(String database, String template, String owner) throws SQLException {
         String sql = format("SELECT format('CREATE DATABASE %I TEMPLATE %I', ?, ?)", database, template);

@@ -76,6 +76,16 @@ public final class PgServer {
         }
     }
 
+    /**
+     * Whether {@code e} means the server went away under an open connection: a connection failure (08xxx), an
+     * administrator's or crash shutdown (57P01, 57P02, 57P03), or an I/O error on the socket.
+     */
+    public static boolean connectionLost(SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        return state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")
+                || e.getCause() instanceof java.io.IOException;
+    }
+
     private WorktreeDbException connectFailure(String database, SQLException e) {
         String where = spec.hosts().stream().map(ConnectionSpec.HostPort::display)
                 .collect(java.util.stream.Collectors.joining(", "));
