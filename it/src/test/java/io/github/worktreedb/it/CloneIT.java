@@ -72,6 +72,59 @@ class CloneIT {
         assertThat(PG.queryIn(s.main, "SELECT count(*) FROM customer")).isEqualTo("1000");
     }
 
+    /** Runs on every PostgreSQL the build tests (14, 15, 18): each says which way it copied, and the rows are the same. */
+    @Test
+    void eachStrategySaysHowItCopiedAndCopiesTheSameRows() throws Exception {
+        Sample s = Sample.create("strategies");
+        s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");
+        int version = PG.serverVersionNum();
+
+        MavenRunner.Result fileCopy = MavenRunner.run(s.worktree("strategy/file"), "worktree-db:clone",
+                "-Dworktree-db.strategy=file-copy");
+        assertThat(fileCopy.succeeded()).as(fileCopy.log()).isTrue();
+        // PostgreSQL 18+ clones the files (copy_file_range / reflink) instead of copying them
+        assertThat(fileCopy.log()).containsPattern("Cloned " + s.main + " → " + s.main + "_strategy_file \\([^)]*, "
+                + java.util.regex.Pattern.quote(version >= 180000 ? "file-copy (clone)" : "file-copy") + ", [0-9.]+ s\\)");
+        assertThat(PG.queryIn(s.main + "_strategy_file", "SELECT count(*) FROM orders")).isEqualTo("5000");
+
+        MavenRunner.Result walLog = MavenRunner.run(s.worktree("strategy/wal"), "worktree-db:clone",
+                "-Dworktree-db.strategy=wal-log");
+        if (version < 150000) {
+            assertCleanFailure(walLog, "worktree-db.strategy=wal-log needs PostgreSQL 15 or newer; this server is "
+                    + PG.serverVersion());
+            assertThat(PG.exists(s.main + "_strategy_wal")).isFalse();
+        } else {
+            assertThat(walLog.succeeded()).as(walLog.log()).isTrue();
+            assertThat(walLog.log()).contains(", wal-log, ");
+            assertThat(PG.queryIn(s.main + "_strategy_wal", "SELECT count(*) FROM orders")).isEqualTo("5000");
+        }
+    }
+
+    /**
+     * Runs for real in the PostgreSQL 18 execution: this machine's pg_dump is Debian's 15, and pg_dump refuses servers
+     * newer than itself, so a dump-based copy must say which client is needed instead of failing halfway. Skipped where
+     * the host's client tools are new enough for the server (the PostgreSQL 14 and 15 executions).
+     */
+    @Test
+    void aDumpWithClientToolsOlderThanTheServerSaysWhichClientToInstall() {
+        int serverMajor = PG.serverVersionNum() / 10000;
+        int newestClient = io.github.worktreedb.postgres.ClientTools.candidates(null).stream()
+                .map(io.github.worktreedb.postgres.ClientTools::probe).filter(java.util.Objects::nonNull)
+                .mapToInt(io.github.worktreedb.postgres.ClientTools.Tools::major).max().orElse(0);
+        org.junit.jupiter.api.Assumptions.assumeTrue(newestClient < serverMajor,
+                "the host's pg_dump " + newestClient + " can copy PostgreSQL " + serverMajor + ": nothing to mismatch");
+        Sample s = Sample.create("tools-too-old");
+        s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");
+        Path wt = s.worktree("feature/old-tools");
+
+        MavenRunner.Result r = MavenRunner.run(wt, "worktree-db:clone", "-Dworktree-db.strategy=dump");
+        assertCleanFailure(r, "A dump-based copy needs pg_dump and pg_restore of PostgreSQL " + serverMajor + " or newer",
+                "the server is " + PG.serverVersion(), "Found: " + newestClient + ".",
+                "postgresql-client-" + serverMajor, "-Dworktree-db.pgBin");
+        assertThat(PG.databasesStartingWith(s.main)).containsExactly(s.main);
+        assertThat(PG.databasesStartingWith("wtdb_tmp_")).noneMatch(d -> d.endsWith(s.main + "_feature_old_tools"));
+    }
+
     @Test
     void forceReCreatesOnlyWhenConfirmedInBatchMode() throws Exception {
         Sample s = Sample.create("force");

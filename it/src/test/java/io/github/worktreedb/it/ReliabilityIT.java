@@ -50,11 +50,7 @@ class ReliabilityIT {
     @Test
     void aDumpBasedCloneKilledMidwayLeavesNothingUnderTheFinalNameAndTheNextRunSucceeds() throws Exception {
         Sample s = Sample.create("killed");
-        try (Connection c = PG.admin(s.main)) {
-            // big enough that pg_dump | pg_restore takes a while
-            c.createStatement().execute("SET ROLE " + s.role + "; CREATE TABLE events AS SELECT g AS id, md5(g::text) || "
-                    + "md5((g * 7)::text) AS payload FROM generate_series(1, 1500000) g");
-        }
+        s.addEvents(1_500_000); // big enough that pg_dump | pg_restore takes a while
         s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");
         Path wt = s.worktree("feature/killed");
         String target = s.main + "_feature_killed";

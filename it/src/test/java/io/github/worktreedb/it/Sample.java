@@ -24,6 +24,7 @@ public final class Sample {
     public final GitRepo repo;
     public final Path dir;
     private final String url;
+    private final TestPostgres pg;
 
     private Sample(TestPostgres pg, String name, String pluginConfiguration) {
         // characters that need percent-encoding in a URL and quoting in SQL
@@ -34,6 +35,7 @@ public final class Sample {
                 INSERT INTO customer SELECT g, 'customer ' || g FROM generate_series(1, 1000) g;
                 INSERT INTO orders SELECT g, 1 + g % 1000, g * 1.5 FROM generate_series(1, 5000) g;
                 """);
+        this.pg = pg;
         role = db.role();
         password = db.password();
         main = db.database();
@@ -58,6 +60,16 @@ public final class Sample {
     /** A sample whose main database is on another server than the suite's. */
     public static Sample on(TestPostgres server, String name) {
         return new Sample(server, name, "");
+    }
+
+    /** Adds a table {@code events} of {@code rows} rows (about 100 bytes each) to the main database, owned by the role. */
+    public void addEvents(int rows) {
+        try (java.sql.Connection c = pg.admin(main)) {
+            c.createStatement().execute("SET ROLE " + role + "; CREATE TABLE events AS SELECT g AS id, md5(g::text) || "
+                    + "md5((g * 7)::text) AS payload FROM generate_series(1, " + rows + ") g");
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** {@code DATABASE_URL=postgres://role:password@localhost:port/main} (password percent-encoded). */

@@ -57,10 +57,7 @@ class ServerFaultsIT {
     @Test
     void theServerStoppingDuringADumpCopyLeavesNothingUnderTheFinalNameAndTheNextRunRecovers() throws Exception {
         Sample s = Sample.on(server, "stop-dump");
-        try (Connection c = server.admin(s.main)) {
-            c.createStatement().execute("SET ROLE " + s.role + "; CREATE TABLE events AS SELECT g AS id, md5(g::text) || "
-                    + "md5((g * 7)::text) AS payload FROM generate_series(1, 1500000) g");
-        }
+        s.addEvents(1_500_000); // big enough that pg_dump | pg_restore takes a while
         s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");
         Path wt = s.worktree("feature/stopped");
         String target = s.main + "_feature_stopped";
@@ -121,12 +118,14 @@ class ServerFaultsIT {
     /**
      * The main database lives in a tablespace on a 40 MB tmpfs, so its copy (which PostgreSQL puts in the same
      * tablespace) runs out of space; WAL stays on the big disk, so the server itself keeps running. Needs root to mount
-     * the tmpfs, as CI has.
+     * the tmpfs (CI runs as root); skipped, saying why, where mounting is not allowed.
      */
     @Test
     void aFullDiskIsReportedAndNothingIsLeftAndTheNextRunSucceedsOnceThereIsSpace() throws Exception {
         Path small = Files.createTempDirectory("wtdb-small-disk");
-        mount(small, "size=40m");
+        String refused = mount(small, "size=40m");
+        org.junit.jupiter.api.Assumptions.assumeTrue(refused == null,
+                "mounting a tmpfs needs root and a sandbox that allows mount: " + refused);
         String tablespace = TestPostgres.uniqueName("small_disk");
         Sample s = Sample.on(server, "disk-full");
         String target = s.main + "_feature_full";
@@ -145,7 +144,7 @@ class ServerFaultsIT {
                     "No space left on device", "PostgreSQL removed the partial copy", "Free space");
             assertThat(server.exists(target)).isFalse();
 
-            mount(small, "remount,size=200m");
+            assertThat(mount(small, "remount,size=200m")).as("growing the tmpfs").isNull();
             MavenRunner.Result next = MavenRunner.run(wt, "worktree-db:clone", "-Dworktree-db.strategy=file-copy");
             assertThat(next.succeeded()).as(next.log()).isTrue();
             assertThat(server.queryIn(target, "SELECT count(*) FROM filler")).isEqualTo("220000");
@@ -157,11 +156,11 @@ class ServerFaultsIT {
         }
     }
 
-    private static void mount(Path dir, String options) throws Exception {
+    /** Mounts (or remounts) a tmpfs; {@code null} when it worked, else what mount said. */
+    private static String mount(Path dir, String options) throws Exception {
         Process p = new ProcessBuilder(List.of("mount", "-t", "tmpfs", "-o", options, "tmpfs", dir.toString()))
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as("mount -t tmpfs -o " + options + " (this test needs root, as CI runs): " + out)
-                .isZero();
+        return p.waitFor() == 0 ? null : "mount -t tmpfs -o " + options + ": " + out.strip();
     }
 }

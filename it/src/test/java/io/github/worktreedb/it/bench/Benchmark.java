@@ -1,0 +1,479 @@
+package io.github.worktreedb.it.bench;
+
+import io.github.worktreedb.config.Strategy;
+import io.github.worktreedb.config.WorktreeDbConfig;
+import io.github.worktreedb.core.Log;
+import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.it.MavenRunner;
+import io.github.worktreedb.it.Sample;
+import io.github.worktreedb.ops.CloneOperation;
+import io.github.worktreedb.ops.Confirmation;
+import io.github.worktreedb.ops.ResetOperation;
+import io.github.worktreedb.ops.StatusOperation;
+import io.github.worktreedb.ops.WorktreeContext;
+import io.github.worktreedb.postgres.ClientTools;
+import io.github.worktreedb.testing.GitRepo;
+import io.github.worktreedb.testing.TestPostgres;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code ./mvnw verify -Pbench}: how fast {@code clone} is next to what the server itself can do.
+ *
+ * <p>Starts its own embedded PostgreSQL with fsync on (a real server's durability, unlike the test fixture), builds
+ * main databases of about 20 MB, 200 MB and 1 GB (four tables, deterministic rows, indexes), and then, in rounds whose
+ * order is shuffled (the same seeds every run), each method after an untimed CHECKPOINT and {@code sync}, times:
+ * raw {@code CREATE DATABASE ... STRATEGY WAL_LOG} and {@code FILE_COPY} (and, on PostgreSQL 18+, FILE_COPY with
+ * {@code file_copy_method = clone}), {@code pg_dump | pg_restore}, the plugin's clone in-process (no Maven start-up) and
+ * as {@code mvn worktree-db:clone}, {@code reset}, {@code status}, and four clones at once. It prints medians as a
+ * Markdown table (ratios against the best raw strategy) and writes it to {@code bench.out}.
+ *
+ * <p>Settings (system properties): {@code bench.sizes} (MB, default {@code 20,200,1000}), {@code bench.rounds} (3),
+ * {@code bench.out}, {@code bench.pg} ({@code 14} or {@code 18}: the binaries the build copied to {@code pg.binaries.dir};
+ * default the class path's 15), {@code bench.pgBinaries} (any zonky binaries jar),
+ * {@code bench.dataDir} (where the cluster lives, e.g. on an XFS file system with reflink), {@code bench.maven}
+ * ({@code false} skips the Maven runs).
+ */
+public final class Benchmark {
+
+    private static final String ROLE = "bench";
+    private static final String PASSWORD = "bench-" + Long.toHexString(Double.doubleToLongBits(Math.random()));
+    private static final String INSIDE_MAVEN = "plugin clone (inside mvn, as the plugin reports it)";
+    private static final Pattern PLUGIN_TIME = Pattern.compile("(?:Cloned|Re-created) .* ([0-9.]+) s\\)$");
+
+    private final TestPostgres pg;
+    private final int rounds;
+    private final boolean maven;
+    private final Path work;
+    private final int major;
+    private final ClientTools.Tools dumpTools;
+    private final String dumpNote;
+    private final Map<String, Map<String, List<Double>>> seconds = new LinkedHashMap<>();
+    private final Map<String, List<Double>> rssMb = new LinkedHashMap<>();
+    private final Map<String, String> strategies = new LinkedHashMap<>();
+    private final Map<String, Long> actualBytes = new LinkedHashMap<>();
+
+    private Benchmark(TestPostgres pg, int rounds, boolean maven, Path work) {
+        this.pg = pg;
+        this.rounds = rounds;
+        this.maven = maven;
+        this.work = work;
+        this.major = pg.serverVersionNum() / 10000;
+        ClientTools.Tools tools = null;
+        String note = null;
+        try {
+            tools = ClientTools.find(null, major, pg.serverVersion());
+        } catch (WorktreeDbException e) {
+            note = "no pg_dump ≥ " + major + " on this machine";
+        }
+        this.dumpTools = tools;
+        this.dumpNote = note;
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<Integer> sizes = Arrays.stream(System.getProperty("bench.sizes", "20,200,1000").split(","))
+                .map(String::strip).filter(s -> !s.isEmpty()).map(Integer::parseInt).toList();
+        int rounds = Integer.getInteger("bench.rounds", 3);
+        boolean maven = !"false".equals(System.getProperty("bench.maven"));
+        String version = System.getProperty("bench.pg", "");
+        String jar = version.isBlank() ? System.getProperty("bench.pgBinaries", "")
+                : Path.of(System.getProperty("pg.binaries.dir", "target/pg-binaries"), "pg" + version + ".jar").toString();
+        String dataDir = System.getProperty("bench.dataDir", "");
+        Path out = Path.of(System.getProperty("bench.out", "target/benchmark.md")).toAbsolutePath();
+        Path work = MavenRunner.workDir();
+        Sample.delete(work);
+        Files.createDirectories(work);
+
+        TestPostgres pg = TestPostgres.startEmbedded(new TestPostgres.EmbeddedOptions(
+                jar.isBlank() ? null : Path.of(jar), dataDir.isBlank() ? null : Path.of(dataDir), 0, true));
+        try {
+            Benchmark bench = new Benchmark(pg, rounds, maven, work);
+            String machine = bench.describeMachine(dataDir.isBlank() ? null : Path.of(dataDir));
+            System.out.println(machine);
+            for (int size : sizes) {
+                bench.measure(size);
+            }
+            String report = machine + "\n" + bench.table();
+            System.out.println();
+            System.out.println(report);
+            Files.createDirectories(out.getParent());
+            Files.writeString(out, report);
+            System.out.println("Written to " + out);
+        } finally {
+            pg.close();
+        }
+        System.exit(0);
+    }
+
+    // ---------------------------------------------------------------- one size
+
+    private void measure(int sizeMb) throws Exception {
+        String main = "bench_" + sizeMb + "mb";
+        long t0 = System.nanoTime();
+        long bytes = generate(main, sizeMb);
+        String label = sizeMb + " MB";
+        actualBytes.put(label, bytes);
+        log("%s: generated %s (%.0f MB) in %.0f s", label, main, bytes / 1048576.0, (System.nanoTime() - t0) / 1e9);
+
+        GitRepo repo = GitRepo.init(work.resolve(main).resolve("shop"));
+        repo.write("pom.xml", Sample.pomDeclaringPlugin(""));
+        repo.commitAll("the build");
+        repo.write(".env", "DATABASE_URL=postgres://" + ROLE + ":" + URLEncoder.encode(PASSWORD, StandardCharsets.UTF_8)
+                + "@localhost:" + pg.port() + "/" + main + "\n");
+        Path single = repo.addWorktree(work.resolve(main).resolve("wt-single"), "bench/single");
+        Path viaMaven = repo.addWorktree(work.resolve(main).resolve("wt-maven"), "bench/maven");
+        List<Path> parallel = new ArrayList<>();
+        for (int i = 1; i <= 4; i++) {
+            parallel.add(repo.addWorktree(work.resolve(main).resolve("wt-p" + i), "bench/p" + i));
+        }
+
+        List<Method> methods = new ArrayList<>();
+        methods.add(new Method("raw WAL_LOG", () -> raw(main, "WAL_LOG", null)));
+        methods.add(new Method("raw FILE_COPY", () -> raw(main, "FILE_COPY", major >= 18 ? "copy" : null)));
+        if (major >= 18) {
+            methods.add(new Method("raw FILE_COPY, file_copy_method=clone", () -> raw(main, "FILE_COPY", "clone")));
+        }
+        if (dumpTools != null) {
+            methods.add(new Method("pg_dump \\| pg_restore", () -> dumpRestore(main)));
+        }
+        methods.add(new Method("plugin clone (in-process)", () -> pluginClone(single, label)));
+        if (maven) {
+            methods.add(new Method("plugin clone (mvn worktree-db:clone, wall)", () -> mavenClone(viaMaven, label)));
+            methods.add(new Method("mvn validate (Maven start-up alone)", () -> mavenValidate(viaMaven)));
+        }
+        methods.add(new Method("plugin reset", () -> reset(single)));
+        methods.add(new Method("plugin status", () -> status(single)));
+        methods.add(new Method("4 plugin clones at once (wall)", () -> parallelClones(parallel)));
+
+        Map<String, List<Double>> results = seconds.computeIfAbsent(label, k -> new LinkedHashMap<>());
+        for (Method m : methods) { // the table lists them in this order, whatever order they ran in
+            results.put(m.name, new ArrayList<>());
+            if (m.name.startsWith("plugin clone (mvn")) {
+                results.put(INSIDE_MAVEN, new ArrayList<>());
+            }
+        }
+        pg.sql("CHECKPOINT");
+        pluginClone(single, label); // warm-up: class loading and JIT, not counted
+        for (int r = 0; r < rounds; r++) {
+            List<Method> order = new ArrayList<>(methods);
+            java.util.Collections.shuffle(order, new java.util.Random(r)); // the same orders every run, new neighbours each round
+            for (Method m : order) {
+                settle();
+                double s = m.run.time();
+                results.get(m.name).add(s);
+                log("%s round %d: %-45s %8.3f s", label, r + 1, m.name, s);
+            }
+        }
+        for (Path p : parallel) {
+            dropWorktreeDb(p);
+        }
+        dropWorktreeDb(single);
+        dropWorktreeDb(viaMaven);
+        pg.dropDatabase(main);
+    }
+
+    /**
+     * Untimed, before every method: a CHECKPOINT and an OS {@code sync}, so that no method pays for the dirty buffers,
+     * WAL or freed files another one left (a FILE_COPY right after a big WAL_LOG copy and its DROP took 2-3× longer).
+     */
+    private void settle() throws Exception {
+        pg.sql("CHECKPOINT");
+        new ProcessBuilder("sync").start().waitFor();
+    }
+
+    private record Method(String name, Timed run) {}
+
+    @FunctionalInterface
+    private interface Timed {
+        double time() throws Exception;
+    }
+
+    // ---------------------------------------------------------------- the methods
+
+    private double raw(String main, String strategy, String fileCopyMethod) throws SQLException {
+        String copy = main + "_raw";
+        pg.dropDatabase(copy);
+        try (Connection c = pg.connect("postgres", ROLE, PASSWORD); Statement st = c.createStatement()) {
+            if (fileCopyMethod != null) {
+                st.execute("SET file_copy_method = " + fileCopyMethod);
+            }
+            long t = System.nanoTime();
+            st.execute("CREATE DATABASE " + copy + " TEMPLATE " + main + " STRATEGY " + strategy);
+            return (System.nanoTime() - t) / 1e9;
+        } finally {
+            pg.dropDatabase(copy);
+        }
+    }
+
+    private double dumpRestore(String main) throws Exception {
+        String copy = main + "_dump";
+        pg.dropDatabase(copy);
+        String common = " --no-password -h localhost -p " + pg.port() + " -U " + ROLE + " ";
+        long t = System.nanoTime();
+        try (Connection c = pg.connect("postgres", ROLE, PASSWORD); Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + copy + " TEMPLATE template0");
+        }
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", "set -o pipefail; '" + dumpTools.pgDump() + "' -Fc" + common
+                + "--dbname " + main + " | '" + dumpTools.pgRestore() + "' --exit-on-error" + common + "--dbname " + copy)
+                .redirectErrorStream(true);
+        pb.environment().put("PGPASSWORD", PASSWORD);
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("pg_dump | pg_restore failed: " + output);
+        }
+        double s = (System.nanoTime() - t) / 1e9;
+        pg.dropDatabase(copy);
+        return s;
+    }
+
+    private double pluginClone(Path worktree, String label) {
+        dropWorktreeDb(worktree);
+        long t = System.nanoTime();
+        CloneOperation.Result r = new CloneOperation(context(worktree), Log.NONE, Confirmation.NOBODY, "bench").run();
+        double s = (System.nanoTime() - t) / 1e9;
+        if (r.outcome() != CloneOperation.Outcome.CREATED) {
+            throw new IllegalStateException("clone did not create: " + r);
+        }
+        strategies.put(label, r.strategy());
+        return s;
+    }
+
+    private double mavenClone(Path worktree, String label) throws Exception {
+        dropWorktreeDb(worktree);
+        Run run = runMaven(worktree, "worktree-db:clone");
+        rssMb.computeIfAbsent("mvn worktree-db:clone", k -> new ArrayList<>()).add(run.peakRssMb);
+        Matcher m = run.log.lines().map(PLUGIN_TIME::matcher).filter(Matcher::find).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no clone line in the build log:\n" + run.log));
+        seconds.get(label).get(INSIDE_MAVEN).add(Double.parseDouble(m.group(1)));
+        return run.seconds;
+    }
+
+    private double mavenValidate(Path worktree) throws Exception {
+        Run run = runMaven(worktree, "validate");
+        rssMb.computeIfAbsent("mvn validate (no plugin goal)", k -> new ArrayList<>()).add(run.peakRssMb);
+        return run.seconds;
+    }
+
+    private double reset(Path worktree) {
+        long t = System.nanoTime();
+        new ResetOperation(context(worktree), Log.NONE, Confirmation.NOBODY, "bench").run();
+        return (System.nanoTime() - t) / 1e9;
+    }
+
+    private double status(Path worktree) {
+        long t = System.nanoTime();
+        new StatusOperation(context(worktree), Log.NONE, false).run();
+        return (System.nanoTime() - t) / 1e9;
+    }
+
+    private double parallelClones(List<Path> worktrees) throws Exception {
+        worktrees.forEach(this::dropWorktreeDb);
+        ExecutorService pool = Executors.newFixedThreadPool(worktrees.size());
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<CloneOperation.Result>> results = new ArrayList<>();
+            for (Path wt : worktrees) {
+                WorktreeContext ctx = context(wt);
+                results.add(pool.submit(() -> {
+                    go.await();
+                    return new CloneOperation(ctx, Log.NONE, Confirmation.NOBODY, "bench").run();
+                }));
+            }
+            long t = System.nanoTime();
+            go.countDown();
+            for (Future<CloneOperation.Result> f : results) {
+                if (f.get().outcome() != CloneOperation.Outcome.CREATED) {
+                    throw new IllegalStateException("a parallel clone did not create: " + f.get());
+                }
+            }
+            return (System.nanoTime() - t) / 1e9;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private WorktreeContext context(Path worktree) {
+        WorktreeDbConfig config = WorktreeDbConfig.builder(worktree).strategy(Strategy.AUTO).yes(true).build();
+        return WorktreeContext.resolve(config, Log.NONE);
+    }
+
+    private void dropWorktreeDb(Path worktree) {
+        pg.dropDatabase(context(worktree).database());
+    }
+
+    // ---------------------------------------------------------------- Maven, with its peak memory
+
+    private record Run(double seconds, double peakRssMb, String log) {}
+
+    private Run runMaven(Path dir, String... args) throws Exception {
+        Path logFile = Files.createTempFile("bench-mvn", ".log");
+        long t = System.nanoTime();
+        Process p = MavenRunner.start(dir, logFile, args);
+        // bin/mvn exec's java, so this pid is Maven's JVM; VmHWM is its peak resident set so far
+        Path status = Path.of("/proc", Long.toString(p.pid()), "status");
+        long peakKb = 0;
+        while (p.isAlive()) {
+            try {
+                for (String line : Files.readAllLines(status)) {
+                    if (line.startsWith("VmHWM:")) {
+                        peakKb = Math.max(peakKb, Long.parseLong(line.replaceAll("\\D", "")));
+                    }
+                }
+            } catch (IOException | NumberFormatException ignored) {
+                // the process is ending
+            }
+            Thread.sleep(20);
+        }
+        double s = (System.nanoTime() - t) / 1e9;
+        String log = Files.readString(logFile);
+        Files.delete(logFile);
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException("mvn " + String.join(" ", args) + " failed:\n" + log);
+        }
+        return new Run(s, peakKb / 1024.0, log);
+    }
+
+    // ---------------------------------------------------------------- data
+
+    /** Fills {@code main} batch by batch until it is at least {@code sizeMb}; the same batches give the same data. */
+    private long generate(String main, int sizeMb) throws SQLException {
+        try (Connection c = pg.admin(); Statement st = c.createStatement()) {
+            st.execute("DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + ROLE + "') THEN "
+                    + "CREATE ROLE " + ROLE + " LOGIN CREATEDB; END IF; END$$");
+            st.execute("ALTER ROLE " + ROLE + " PASSWORD '" + PASSWORD + "'");
+        }
+        pg.dropDatabase(main);
+        pg.createDatabase(main, ROLE, """
+                CREATE TABLE customer(id bigint PRIMARY KEY, email text NOT NULL UNIQUE, name text NOT NULL,
+                                      created_at timestamptz NOT NULL);
+                CREATE TABLE product(id int PRIMARY KEY, sku text NOT NULL UNIQUE, title text NOT NULL,
+                                     price numeric(10,2) NOT NULL);
+                CREATE TABLE orders(id bigint PRIMARY KEY, customer_id bigint NOT NULL, placed_at timestamptz NOT NULL,
+                                    status text NOT NULL);
+                CREATE INDEX orders_customer ON orders(customer_id);
+                CREATE TABLE order_item(order_id bigint NOT NULL, line int NOT NULL, product_id int NOT NULL,
+                                        quantity int NOT NULL, price numeric(10,2) NOT NULL, note text,
+                                        PRIMARY KEY (order_id, line));
+                CREATE INDEX order_item_product ON order_item(product_id);
+                INSERT INTO product SELECT g, 'SKU-' || lpad(g::text, 6, '0'), 'Product ' || md5(g::text), (g % 500) + 0.99
+                  FROM generate_series(1, 5000) g;
+                """);
+        long target = sizeMb * 1048576L;
+        int batch = 0;
+        final int orders = Math.max(2_000, sizeMb * 100); // about 7 % of the target per batch
+        try (Connection c = pg.connect(main, ROLE, PASSWORD); Statement st = c.createStatement()) {
+            st.execute("SET synchronous_commit = off");
+            long size;
+            while ((size = databaseSize(st)) < target) {
+                long from = (long) batch * orders + 1;
+                long to = from + orders - 1;
+                st.execute(String.format(Locale.ROOT, """
+                        INSERT INTO customer SELECT g, 'customer' || g || '@example.com', 'Name ' || md5(g::text),
+                          timestamptz '2024-01-01' + g * interval '1 minute' FROM generate_series(%d, %d) g WHERE g %% 4 = 0;
+                        INSERT INTO orders SELECT g, 4 * (1 + g %% 12345), timestamptz '2024-01-01' + g * interval '1 second',
+                          (ARRAY['new','paid','shipped','returned'])[1 + g %% 4] FROM generate_series(%d, %d) g;
+                        INSERT INTO order_item SELECT o, l, 1 + (o * 7 + l) %% 5000, 1 + (o + l) %% 5, ((o + l) %% 300) + 0.5,
+                          CASE WHEN (o + l) %% 3 = 0 THEN md5(o::text || l::text) END
+                          FROM generate_series(%d, %d) o, generate_series(1, 3) l;
+                        """, from, to, from, to, from, to));
+                batch++;
+                if (batch % 10 == 0) {
+                    log("  %s: %.0f of %d MB", main, size / 1048576.0, sizeMb);
+                }
+            }
+            st.execute("VACUUM ANALYZE");
+            return databaseSize(st);
+        }
+    }
+
+    private static long databaseSize(Statement st) throws SQLException {
+        try (var rs = st.executeQuery("SELECT pg_database_size(current_database())")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    // ---------------------------------------------------------------- report
+
+    private String describeMachine(Path dataDir) throws IOException {
+        String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                .findFirst().map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("unknown CPU");
+        long memKb = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal"))
+                .findFirst().map(l -> Long.parseLong(l.replaceAll("\\D", ""))).orElse(0L);
+        Path where = dataDir != null ? dataDir : Path.of(System.getProperty("java.io.tmpdir"));
+        String fs = Files.getFileStore(where).type();
+        String settings = pg.queryIn("postgres", "SELECT string_agg(name || '=' || setting, ', ' ORDER BY name) FROM "
+                + "pg_settings WHERE name IN ('fsync','full_page_writes','shared_buffers','synchronous_commit',"
+                + "'wal_level','checkpoint_timeout','max_wal_size')");
+        return String.format(Locale.ROOT, """
+                ## worktree-db benchmark, %s
+
+                - Machine: %s, %d cores, %.0f GiB RAM, Java %s
+                - PostgreSQL %s (embedded, zonky), data directory on %s (%s); %s
+                - pg_dump: %s
+                - %d rounds per size, methods in a shuffled order, each after an untimed CHECKPOINT and sync; medians (min–max) in seconds
+                """, LocalDate.now(), cpu, Runtime.getRuntime().availableProcessors(), memKb / 1048576.0,
+                System.getProperty("java.version"), pg.serverVersion(), where, fs, settings,
+                dumpTools != null ? dumpTools.version() + " (" + dumpTools.pgDump() + ")" : dumpNote, rounds);
+    }
+
+    private String table() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| Main database | Method | Median s | Min–max s | × best raw |\n");
+        sb.append("|---|---|---:|---:|---:|\n");
+        for (var bySize : seconds.entrySet()) {
+            String label = bySize.getKey();
+            double bestRaw = bySize.getValue().entrySet().stream().filter(e -> e.getKey().startsWith("raw "))
+                    .mapToDouble(e -> median(e.getValue())).min().orElse(Double.NaN);
+            String size = String.format(Locale.ROOT, "%s (%.0f MB)", label, actualBytes.get(label) / 1048576.0);
+            for (var e : bySize.getValue().entrySet()) {
+                List<Double> v = e.getValue();
+                String name = e.getKey();
+                if (name.equals("plugin clone (in-process)") && strategies.containsKey(label)) {
+                    name += ", auto chose " + strategies.get(label);
+                }
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.3f–%.3f | %s |%n", size, name, median(v),
+                        v.stream().mapToDouble(Double::doubleValue).min().orElse(0),
+                        v.stream().mapToDouble(Double::doubleValue).max().orElse(0),
+                        name.startsWith("mvn validate") ? "" : String.format(Locale.ROOT, "%.2f", median(v) / bestRaw)));
+            }
+        }
+        if (!rssMb.isEmpty()) {
+            sb.append("\n| Maven JVM | Peak resident memory (median) |\n|---|---:|\n");
+            rssMb.forEach((k, v) -> sb.append(String.format(Locale.ROOT, "| %s | %.0f MB |%n", k, median(v))));
+        }
+        if (dumpTools == null) {
+            sb.append("\npg_dump | pg_restore not measured: ").append(dumpNote).append(".\n");
+        }
+        return sb.toString();
+    }
+
+    private static double median(List<Double> values) {
+        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return v.length == 0 ? Double.NaN : v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static void log(String fmt, Object... args) {
+        System.out.println("[bench] " + String.format(Locale.ROOT, fmt, args));
+    }
+}
