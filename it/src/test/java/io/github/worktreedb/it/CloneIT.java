@@ -1,5 +1,6 @@
 package io.github.worktreedb.it;
 
+import static io.github.worktreedb.it.MavenRunner.assertCleanFailure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.worktreedb.postgres.Marker;
@@ -14,14 +15,6 @@ import org.junit.jupiter.api.Test;
 class CloneIT {
 
     static final TestPostgres PG = TestPostgres.get();
-
-    private static void assertCleanFailure(MavenRunner.Result r, String... messages) {
-        assertThat(r.succeeded()).as("build should fail:\n" + r.log()).isFalse();
-        for (String m : messages) {
-            assertThat(r.errors()).contains(m);
-        }
-        assertThat(r.log()).as("no stack trace without -e").doesNotContainPattern("(?m)^\\s+at [a-z]+\\.");
-    }
 
     /** A worktree on {@code branch} whose database was cloned and then emptied of orders. */
     private static Path clonedThenChanged(Sample s, String branch) throws Exception {

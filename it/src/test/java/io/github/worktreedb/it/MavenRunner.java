@@ -44,6 +44,21 @@ public final class MavenRunner {
 
     private MavenRunner() {}
 
+    /** The build failed with each of {@code messages} among its ERROR lines, and without a stack trace (no -e). */
+    public static void assertCleanFailure(Result r, String... messages) {
+        assertThat(r.succeeded()).as("build should fail:\n" + r.log()).isFalse();
+        for (String m : messages) {
+            assertThat(r.errors()).contains(m);
+        }
+        assertThat(r.log()).as("no stack trace without -e").doesNotContainPattern("(?m)^\\s+at [a-z]+\\.");
+    }
+
+    /** Waits for a build from {@link #start} to end and reads its log. */
+    public static Result finished(Process build, Path log) throws Exception {
+        assertThat(build.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).as("the build ends").isTrue();
+        return new Result(build.exitValue(), java.nio.file.Files.readString(log), 0);
+    }
+
     /** A value that must never appear in any build log. */
     public static void secret(String value) {
         SECRETS.add(value);

@@ -106,10 +106,8 @@ class MigrateSeedResetIT {
         s.repo.write("../" + wt.getFileName() + "/src/main/resources/db/migration/V5__broken.sql",
                 "CREATE TABLE coupon(code text PRIMARY KEY);\nALTER TABLE customer ADD COLUMN tier text REFERENCES tiers(name);\n");
         MavenRunner.Result r = MavenRunner.run(wt, "verify");
-        assertThat(r.succeeded()).isFalse();
-        assertThat(r.errors()).contains("V5__broken.sql failed at line 2: ERROR: relation \"tiers\" does not exist")
-                .contains("It was rolled back");
-        assertThat(r.log()).doesNotContainPattern("(?m)^\\s+at [a-z]+\\.");
+        MavenRunner.assertCleanFailure(r, "V5__broken.sql failed at line 2: ERROR: relation \"tiers\" does not exist",
+                "It was rolled back");
         assertThat(PG.queryIn(target, "SELECT to_regclass('coupon') IS NULL")).isEqualTo("t");
     }
 

@@ -3,7 +3,6 @@ package io.github.worktreedb.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.worktreedb.testing.TestPostgres;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -50,24 +49,11 @@ class ReliabilityIT {
     @Test
     void aDumpBasedCloneKilledMidwayLeavesNothingUnderTheFinalNameAndTheNextRunSucceeds() throws Exception {
         Sample s = Sample.create("killed");
-        s.addEvents(1_500_000); // big enough that pg_dump | pg_restore takes a while
-        s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");
-        Path wt = s.worktree("feature/killed");
-        String target = s.main + "_feature_killed";
-        Path log = Files.createTempFile("killed-build", ".log");
-        Process build = MavenRunner.start(wt, log, "worktree-db:clone", "-Dworktree-db.strategy=dump");
-        long deadline = System.currentTimeMillis() + 120_000;
-        String temp = null;
-        while (System.currentTimeMillis() < deadline && build.isAlive()) {
-            List<String> temps = PG.databasesStartingWith("wtdb_tmp_").stream().filter(n -> n.endsWith(target)).toList();
-            if (!temps.isEmpty() && Long.parseLong(PG.queryIn("postgres", "SELECT pg_database_size('" + temps.get(0) + "')"))
-                    > 20L * 1024 * 1024) {
-                temp = temps.get(0);
-                break;
-            }
-            Thread.sleep(100);
-        }
-        assertThat(temp).as("the copy was under way before the kill:\n" + Files.readString(log)).isNotNull();
+        Sample.CopyUnderWay copy = s.startDumpCloneAndAwaitCopy("feature/killed");
+        Process build = copy.build();
+        Path wt = copy.worktree();
+        String target = copy.target();
+        String temp = copy.temp();
         build.descendants().forEach(ProcessHandle::destroyForcibly); // the JVM, pg_dump and pg_restore: like kill -9
         build.destroyForcibly();
         build.waitFor(30, TimeUnit.SECONDS);

@@ -72,6 +72,34 @@ public final class Sample {
         }
     }
 
+    /** A dump-based {@code mvn worktree-db:clone} running in its own process, caught in the middle of its copy. */
+    public record CopyUnderWay(Path worktree, String target, String temp, Process build, Path log) {}
+
+    /**
+     * Gives main 1.5 M more rows (so that pg_dump | pg_restore takes a while) and a {@code .env}, starts
+     * {@code mvn worktree-db:clone -Dworktree-db.strategy=dump} in a new worktree on {@code branch}, and returns once its
+     * temporary database holds more than 20 MB.
+     */
+    public CopyUnderWay startDumpCloneAndAwaitCopy(String branch) throws Exception {
+        addEvents(1_500_000);
+        writeMainEnv("DATABASE_URL=" + databaseUrl() + "\n");
+        Path wt = worktree(branch);
+        String target = io.github.worktreedb.naming.DatabaseNamer.name("${main}_${branch}", main, branch, "");
+        Path log = Files.createTempFile("dump-clone", ".log");
+        Process build = MavenRunner.start(wt, log, "worktree-db:clone", "-Dworktree-db.strategy=dump");
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (System.currentTimeMillis() < deadline && build.isAlive()) {
+            for (String temp : pg.databasesStartingWith("wtdb_tmp_")) {
+                if (temp.endsWith(target) && Long.parseLong(pg.queryIn("postgres", pg.format(
+                        "SELECT pg_database_size(%L)", temp))) > 20L * 1024 * 1024) {
+                    return new CopyUnderWay(wt, target, temp, build, log);
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the dump-based copy was not under way within 2 minutes:\n" + Files.readString(log));
+    }
+
     /** {@code DATABASE_URL=postgres://role:password@localhost:port/main} (password percent-encoded). */
     public String databaseUrl() {
         return url;

@@ -1,5 +1,6 @@
 package io.github.worktreedb.it;
 
+import static io.github.worktreedb.it.MavenRunner.assertCleanFailure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.worktreedb.testing.TestPostgres;
@@ -7,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,14 +32,6 @@ class ServerFaultsIT {
         server.close();
     }
 
-    private static void assertCleanFailure(MavenRunner.Result r, String... messages) {
-        assertThat(r.succeeded()).as("build should fail:\n" + r.log()).isFalse();
-        for (String m : messages) {
-            assertThat(r.errors()).contains(m);
-        }
-        assertThat(r.log()).as("no stack trace without -e").doesNotContainPattern("(?m)^\\s+at [a-z]+\\.");
-    }
-
     private static void await(String what, Process build, Path log, BooleanSupplier condition) throws Exception {
         long deadline = System.currentTimeMillis() + 120_000;
         while (!condition.getAsBoolean()) {
@@ -49,25 +41,14 @@ class ServerFaultsIT {
         }
     }
 
-    private static MavenRunner.Result finished(Process build, Path log) throws Exception {
-        assertThat(build.waitFor(120, TimeUnit.SECONDS)).as("the build ends").isTrue();
-        return new MavenRunner.Result(build.exitValue(), Files.readString(log), 0);
-    }
-
     @Test
     void theServerStoppingDuringADumpCopyLeavesNothingUnderTheFinalNameAndTheNextRunRecovers() throws Exception {
         Sample s = Sample.on(server, "stop-dump");
-        s.addEvents(1_500_000); // big enough that pg_dump | pg_restore takes a while
-        s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");
-        Path wt = s.worktree("feature/stopped");
-        String target = s.main + "_feature_stopped";
-        Path log = Files.createTempFile("stopped-build", ".log");
-        Process build = MavenRunner.start(wt, log, "worktree-db:clone", "-Dworktree-db.strategy=dump");
-        await("the copy is under way", build, log, () -> server.databasesStartingWith("wtdb_tmp_").stream()
-                .anyMatch(n -> n.endsWith(target) && Long.parseLong(server.queryIn("postgres",
-                        "SELECT pg_database_size('" + n + "')")) > 20L * 1024 * 1024));
+        Sample.CopyUnderWay copy = s.startDumpCloneAndAwaitCopy("feature/stopped");
+        Path wt = copy.worktree();
+        String target = copy.target();
         server.stopServer();
-        MavenRunner.Result failed = finished(build, log);
+        MavenRunner.Result failed = MavenRunner.finished(copy.build(), copy.log());
         server.startServer();
 
         assertCleanFailure(failed, "The dump-based copy of " + s.main + " failed", "Nothing was left under the final name");
@@ -100,7 +81,7 @@ class ServerFaultsIT {
         await("V2 is running", build, log, () -> "1".equals(server.queryIn("postgres",
                 "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(6)%' AND pid <> pg_backend_pid()")));
         server.stopServer();
-        MavenRunner.Result failed = finished(build, log);
+        MavenRunner.Result failed = MavenRunner.finished(build, log);
         server.startServer();
 
         assertCleanFailure(failed, "The connection to the server broke while applying", "V2__slow.sql",
