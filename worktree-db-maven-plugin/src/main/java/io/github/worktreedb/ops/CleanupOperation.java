@@ -134,7 +134,7 @@ public final class CleanupOperation {
         for (Candidate c : plan.candidates()) {
             long start = System.nanoTime();
             try (DatabaseLock lock = DatabaseLock.acquire(ctx.server(), ctx.config().maintenanceDatabase(), c.name(), log)) {
-                Optional<Marker> marker = lock.catalog().marker(c.name());
+                Optional<Marker> marker = lock.catalog().facts(c.name()).marker();
                 if (marker.isEmpty()) {
                     log.warn("Skipping " + c.name() + ": it is gone or no longer carries the worktree-db marker");
                     continue;

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
@@ -75,15 +76,14 @@ public final class CloneOperation {
         PgServer server = ctx.server();
         try (Connection conn = server.connectMaintenance(ctx.config().maintenanceDatabase())) {
             Catalog catalog = new Catalog(conn);
-            if (!catalog.exists(main)) {
+            // the lock is held until the connection closes at the end of this block (session advisory locks end with
+            // their session), so a failure anywhere in between cannot leave it held
+            catalog.lock(target);
+            Map<String, Catalog.DatabaseFacts> facts = catalog.facts(main, target, DumpCopy.tempName(target));
+            if (!facts.get(main).exists()) {
                 throw mainMissing(catalog, main);
             }
-            catalog.lock(target);
-            try {
-                return cloneLocked(catalog, main, target, start);
-            } finally {
-                unlockQuietly(catalog, target);
-            }
+            return cloneLocked(catalog, facts.get(main), facts.get(target), facts.get(DumpCopy.tempName(target)), start);
         } catch (SQLException e) {
             String why = Secrets.redact(e.getMessage(), ctx.main().spec().password());
             if (PgServer.connectionLost(e)) {
@@ -101,11 +101,12 @@ public final class CloneOperation {
         }
     }
 
-    private Result cloneLocked(Catalog catalog, String main, String target, long start) throws SQLException {
-        new DumpCopy(ctx, log, pluginVersion).dropLeftover(catalog, target);
+    private Result cloneLocked(Catalog catalog, Catalog.DatabaseFacts main, Catalog.DatabaseFacts target,
+            Catalog.DatabaseFacts temp, long start) throws SQLException {
+        new DumpCopy(ctx, log, pluginVersion).dropLeftover(catalog, temp);
         boolean recreate = false;
-        if (catalog.exists(target)) {
-            Optional<Marker> marker = catalog.marker(target);
+        if (target.exists()) {
+            Optional<Marker> marker = target.marker();
             if (marker.isPresent() && belongsElsewhere(marker.get())) {
                 Marker m = marker.get();
                 throw WorktreeDbException.user("Database " + target + " already belongs to the worktree " + m.worktree()
@@ -113,36 +114,36 @@ public final class CloneOperation {
                         + ctx.git().branchOrDirectory() + "): both names come out the same. Give this worktree its own "
                         + "name with -Dworktree-db.database=... or a namePattern that includes ${worktree}.");
             }
-            long existingBytes = catalog.size(target);
             if (!ctx.config().force()) {
                 String made = marker.map(m -> " (created " + m.createdAt() + " from " + m.source() + ")")
                         .orElse(" (not created by worktree-db)");
                 log.info("Database " + target + " already exists" + made + "; leaving it as it is. "
                         + "Use -Dworktree-db.force=true to re-create it from " + main + ".");
-                return new Result(Outcome.EXISTS, target, null, existingBytes, elapsed(start));
+                return new Result(Outcome.EXISTS, target.name(), null, -1, elapsed(start));
             }
             if (marker.isEmpty()) {
                 throw WorktreeDbException.user("Database " + target + " exists but was not created by worktree-db (it has no "
                         + "worktree-db marker), so the plugin never drops it. Drop it yourself if it is yours to lose, or "
                         + "choose another name with -Dworktree-db.database=...");
             }
-            Guards.refuseRemoteUnlessAllowed(ctx, "drop and re-create " + target);
-            String plan = "Drop " + target + " (" + Sizes.human(existingBytes) + ", created " + marker.get().createdAt()
+            Guards.refuseRemoteUnlessAllowed(ctx, "drop and re-create " + target.name());
+            long existingBytes = catalog.size(target.name());
+            String plan = "Drop " + target.name() + " (" + Sizes.human(existingBytes) + ", created " + marker.get().createdAt()
                     + ") and re-create it from " + main + ".";
             if (!Confirmation.proceed(ctx.config(), confirmation, plan, log)) {
-                return new Result(ctx.config().dryRun() ? Outcome.DRY_RUN : Outcome.EXISTS, target, null, existingBytes,
+                return new Result(ctx.config().dryRun() ? Outcome.DRY_RUN : Outcome.EXISTS, target.name(), null, existingBytes,
                         elapsed(start));
             }
             recreate = true;
         }
-        return copyFromMain(catalog, recreate, start);
+        return copyFromMain(catalog, main, recreate, start);
     }
 
     /**
      * Creates the worktree database as a copy of main and marks it; the caller holds the lock and has dealt with an
      * existing database ({@code recreate}: drop it first).
      */
-    Result copyFromMain(Catalog catalog, boolean recreate, long start) throws SQLException {
+    Result copyFromMain(Catalog catalog, Catalog.DatabaseFacts mainFacts, boolean recreate, long start) throws SQLException {
         String main = ctx.main().name();
         String target = ctx.database();
         int version = catalog.serverVersionNum();
@@ -156,14 +157,16 @@ public final class CloneOperation {
         if (recreate) {
             catalog.drop(target, true);
         }
-        String owner = catalog.owner(main);
-        if (!catalog.canCreateOwnedBy(owner)) {
+        String owner = mainFacts.owner();
+        if (!mainFacts.ownerIsMine()) {
             log.debug("Cannot give " + target + " the owner " + owner + "; it will be owned by " + ctx.main().spec().user());
             owner = null;
         }
         String used = createCopy(catalog, main, target, owner, strategy, version);
         mark(catalog, used);
-        long bytes = catalog.size(target);
+        // a server-side copy has main's files, so main's size is the copy's (no second pass over the files); a
+        // restored dump is measured
+        long bytes = "dump".equals(used) ? catalog.size(target) : mainSize;
         Duration took = elapsed(start);
         log.info((recreate ? "Re-created " : "Cloned ") + main + " → " + target + " (" + Sizes.human(bytes) + ", "
                 + used + ", " + Sizes.seconds(took) + ")");
@@ -173,9 +176,8 @@ public final class CloneOperation {
     }
 
     /** Creates the worktree database empty (owned like main) and marks it: {@code reset -Dworktree-db.fromEmpty}. */
-    void createEmpty(Catalog catalog) throws SQLException {
-        String owner = catalog.owner(ctx.main().name());
-        catalog.createEmpty(ctx.database(), catalog.canCreateOwnedBy(owner) ? owner : null);
+    void createEmpty(Catalog catalog, Catalog.DatabaseFacts mainFacts) throws SQLException {
+        catalog.createEmpty(ctx.database(), mainFacts.ownerIsMine() ? mainFacts.owner() : null);
         mark(catalog, "empty");
     }
 
@@ -189,15 +191,6 @@ public final class CloneOperation {
         } catch (SQLException e) {
             catalog.drop(ctx.database(), true);
             throw e;
-        }
-    }
-
-    /** The lock goes with the session anyway; a failed unlock must not hide the error that got us here. */
-    private void unlockQuietly(Catalog catalog, String target) {
-        try {
-            catalog.unlock(target);
-        } catch (SQLException e) {
-            log.debug("Could not release the lock on " + target + " (it ends with the session): " + e.getMessage());
         }
     }
 

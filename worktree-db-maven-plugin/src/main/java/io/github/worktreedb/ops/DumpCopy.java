@@ -49,15 +49,15 @@ final class DumpCopy {
         return name.length() > 63 ? name.substring(0, 63) : name;
     }
 
-    /** Drops a temporary database a crashed run left for this target (the caller holds the target's lock). */
-    void dropLeftover(Catalog catalog, String target) throws SQLException {
-        String temp = tempName(target);
-        if (catalog.exists(temp)) {
-            Optional<Marker> m = catalog.marker(temp);
-            if (m.isPresent() && IN_PROGRESS.equals(m.get().strategy())) {
-                log.warn("Dropping " + temp + ", a half-finished copy left by an earlier run that did not complete");
-                catalog.drop(temp, true);
-            }
+    /**
+     * Drops the temporary database ({@link #tempName}) a crashed run left for a target, if {@code temp} is one: it
+     * carries the in-progress marker. The caller holds the target's lock.
+     */
+    void dropLeftover(Catalog catalog, Catalog.DatabaseFacts temp) throws SQLException {
+        Optional<Marker> m = temp.marker();
+        if (temp.exists() && m.isPresent() && IN_PROGRESS.equals(m.get().strategy())) {
+            log.warn("Dropping " + temp.name() + ", a half-finished copy left by an earlier run that did not complete");
+            catalog.drop(temp.name(), true);
         }
     }
 
@@ -65,8 +65,8 @@ final class DumpCopy {
     void copy(Catalog catalog, String main, String target, String owner, String serverVersion, int serverMajor)
             throws SQLException {
         ClientTools.Tools tools = ClientTools.find(ctx.config().pgBin(), serverMajor, serverVersion);
-        dropLeftover(catalog, target);
         String temp = tempName(target);
+        dropLeftover(catalog, catalog.facts(temp));
         catalog.createEmptyFrom(temp, "template0", owner);
         Marker progress = new Marker(Marker.TOOL, pluginVersion, main, ctx.git().branchOrDirectory(), ctx.git().root().toString(),
                 Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), IN_PROGRESS, ctx.git().commonDir().toString(),

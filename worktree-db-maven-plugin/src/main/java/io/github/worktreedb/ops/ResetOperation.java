@@ -8,6 +8,7 @@ import io.github.worktreedb.postgres.DatabaseLock;
 import io.github.worktreedb.postgres.Marker;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -42,13 +43,15 @@ public final class ResetOperation {
         CloneOperation clone = new CloneOperation(ctx, log, confirmation, pluginVersion);
         try (DatabaseLock lock = DatabaseLock.acquire(ctx.server(), ctx.config().maintenanceDatabase(), target, log)) {
             Catalog catalog = lock.catalog();
-            if (!catalog.exists(ctx.main().name()) && !fromEmpty) {
+            Map<String, Catalog.DatabaseFacts> facts = catalog.facts(ctx.main().name(), target);
+            Catalog.DatabaseFacts mainFacts = facts.get(ctx.main().name());
+            if (!mainFacts.exists() && !fromEmpty) {
                 throw WorktreeDbException.user("The main database '" + ctx.main().name() + "' (from " + ctx.main().origin()
                         + ") does not exist, so there is nothing to reset " + target + " from. Use -Dworktree-db.fromEmpty=true "
                         + "to rebuild it from the migrations alone.");
             }
-            boolean exists = catalog.exists(target);
-            Optional<Marker> marker = exists ? catalog.marker(target) : Optional.empty();
+            boolean exists = facts.get(target).exists();
+            Optional<Marker> marker = facts.get(target).marker();
             if (exists && marker.isEmpty()) {
                 throw WorktreeDbException.user("Refusing to reset " + target + ": it was not created by worktree-db (it has "
                         + "no worktree-db marker), so the plugin never drops it.");
@@ -65,9 +68,9 @@ public final class ResetOperation {
                 catalog.drop(target, true);
             }
             if (fromEmpty) {
-                clone.createEmpty(catalog);
+                clone.createEmpty(catalog, mainFacts);
             } else {
-                clone.copyFromMain(catalog, false, start);
+                clone.copyFromMain(catalog, mainFacts, false, start);
             }
             MigrateOperation.Result migrated = new MigrateOperation(ctx, log, confirmation).underLock(lock).run();
             SeedOperation.Result seeded = new SeedOperation(ctx, log, confirmation).underLock(lock).run();

@@ -62,8 +62,9 @@ public final class StatusOperation {
         List<StatusReport.OtherDatabase> others = null;
         try (Connection conn = ctx.server().connectMaintenance(ctx.config().maintenanceDatabase())) {
             Catalog catalog = new Catalog(conn);
-            boolean exists = catalog.exists(ctx.database());
-            Optional<Marker> marker = exists ? catalog.marker(ctx.database()) : Optional.empty();
+            Catalog.DatabaseFacts facts = catalog.facts(ctx.database());
+            boolean exists = facts.exists();
+            Optional<Marker> marker = facts.marker();
             Long size = exists ? catalog.size(ctx.database()) : null;
             database = new StatusReport.Database(ctx.database(), exists, ctx.usesMainDatabase(), marker.isPresent(),
                     size, size == null ? null : Sizes.human(size),

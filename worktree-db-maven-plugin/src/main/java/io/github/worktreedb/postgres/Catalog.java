@@ -1,19 +1,27 @@
 package io.github.worktreedb.postgres;
 
+import java.sql.Array;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import org.postgresql.PGConnection;
 
 /**
- * Server-level reads and changes, run on a maintenance connection. Every statement that needs an
- * identifier has the server quote it ({@code format('%I')}) or passes it as a parameter: no SQL is
- * built by concatenating a name.
+ * Server-level reads and changes, run on a maintenance connection. Every name reaches SQL either as a
+ * parameter or quoted by the PostgreSQL driver ({@link PGConnection#escapeIdentifier},
+ * {@link PGConnection#escapeLiteral}, which know the session's {@code standard_conforming_strings}): no SQL is
+ * built from an unquoted name. Quoting on the client costs no round trip; the server version comes from the
+ * login handshake; the facts a clone needs come in one query ({@link #facts}).
  */
 public final class Catalog {
 
@@ -36,12 +44,57 @@ public final class Catalog {
         }
     }
 
-    public int serverVersionNum() throws SQLException {
-        return Integer.parseInt(queryString("SHOW server_version_num", List.of()));
+    /**
+     * What the catalog says about one database.
+     *
+     * @param owner its owner, or {@code null} when it does not exist
+     * @param ownerIsMine the current user is a member of the owner's role, so it may create a database owned by it
+     * @param comment its comment ({@code COMMENT ON DATABASE}), or {@code null}
+     */
+    public record DatabaseFacts(String name, boolean exists, String owner, boolean ownerIsMine, String comment) {
+        public Optional<Marker> marker() {
+            return Marker.parse(comment);
+        }
     }
 
+    /** Like {@code server_version_num} (e.g. 150019), from the login handshake: no round trip. */
+    public int serverVersionNum() throws SQLException {
+        DatabaseMetaData md = conn.getMetaData();
+        return md.getDatabaseMajorVersion() * 10000 + md.getDatabaseMinorVersion();
+    }
+
+    /** Like {@code server_version} (e.g. "15.19"), from the login handshake: no round trip. */
     public String serverVersion() throws SQLException {
-        return queryString("SHOW server_version", List.of());
+        return conn.getMetaData().getDatabaseProductVersion();
+    }
+
+    /** Existence, owner and comment of each of these databases, in one round trip, in the order given. */
+    public Map<String, DatabaseFacts> facts(String... databases) throws SQLException {
+        Map<String, DatabaseFacts> found = new HashMap<>();
+        try (PreparedStatement ps = conn.prepareStatement("SELECT datname, pg_get_userbyid(datdba), "
+                + "pg_has_role(current_user, datdba, 'MEMBER'), shobj_description(oid, 'pg_database') "
+                + "FROM pg_database WHERE datname = ANY (?)")) {
+            Array names = conn.createArrayOf("text", databases);
+            ps.setArray(1, names);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.put(rs.getString(1), new DatabaseFacts(rs.getString(1), true, rs.getString(2), rs.getBoolean(3),
+                            rs.getString(4)));
+                }
+            } finally {
+                names.free();
+            }
+        }
+        Map<String, DatabaseFacts> out = new LinkedHashMap<>();
+        for (String name : databases) {
+            out.put(name, found.getOrDefault(name, new DatabaseFacts(name, false, null, false, null)));
+        }
+        return out;
+    }
+
+    /** The facts of one database ({@link #facts}). */
+    public DatabaseFacts facts(String database) throws SQLException {
+        return facts(new String[] {database}).get(database);
     }
 
     public boolean exists(String database) throws SQLException {
@@ -60,31 +113,12 @@ public final class Catalog {
         return out;
     }
 
-    public String owner(String database) throws SQLException {
-        return queryString("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = ?", List.of(database));
-    }
-
-    /** Whether the current user may create a database owned by {@code role}. */
-    public boolean canCreateOwnedBy(String role) throws SQLException {
-        return "t".equals(queryString("SELECT CASE WHEN pg_has_role(current_user, ?, 'MEMBER') THEN 't' ELSE 'f' END",
-                List.of(role)));
-    }
-
     public long size(String database) throws SQLException {
         return Long.parseLong(queryString("SELECT pg_database_size(?::name)", List.of(database)));
     }
 
-    public Optional<String> comment(String database) throws SQLException {
-        return Optional.ofNullable(queryString(
-                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = ?", List.of(database)));
-    }
-
-    public Optional<Marker> marker(String database) throws SQLException {
-        return comment(database).flatMap(Marker::parse);
-    }
-
     public void setComment(String database, String comment) throws SQLException {
-        execute(format("SELECT format('COMMENT ON DATABASE %I IS %L', ?, ?)", database, comment));
+        execute("COMMENT ON DATABASE " + ident(database) + " IS " + literal(comment));
     }
 
     /** Sessions on {@code database} other than this one. */
@@ -123,10 +157,7 @@ public final class Catalog {
      * @param strategy {@code WAL_LOG}, {@code FILE_COPY}, or {@code null} to leave the clause out (before PostgreSQL 15)
      */
     public void createFromTemplate(String target, String source, String owner, String strategy) throws SQLException {
-        String sql = format("SELECT format('CREATE DATABASE %I TEMPLATE %I', ?, ?)", target, source);
-        if (owner != null) {
-            sql += format("SELECT format(' OWNER %I', ?)", owner);
-        }
+        String sql = "CREATE DATABASE " + ident(target) + " TEMPLATE " + ident(source) + ownerClause(owner);
         if (strategy != null) {
             if (!strategy.equals("WAL_LOG") && !strategy.equals("FILE_COPY")) {
                 throw new IllegalArgumentException(strategy);
@@ -153,30 +184,22 @@ public final class Catalog {
 
     /** {@code CREATE DATABASE name TEMPLATE template [OWNER owner]}: an empty database to restore into. */
     public void createEmptyFrom(String database, String template, String owner) throws SQLException {
-        String sql = format("SELECT format('CREATE DATABASE %I TEMPLATE %I', ?, ?)", database, template);
-        if (owner != null) {
-            sql += format("SELECT format(' OWNER %I', ?)", owner);
-        }
-        execute(sql);
+        execute("CREATE DATABASE " + ident(database) + " TEMPLATE " + ident(template) + ownerClause(owner));
     }
 
     /** {@code ALTER DATABASE from RENAME TO to}. */
     public void rename(String from, String to) throws SQLException {
-        execute(format("SELECT format('ALTER DATABASE %I RENAME TO %I', ?, ?)", from, to));
+        execute("ALTER DATABASE " + ident(from) + " RENAME TO " + ident(to));
     }
 
     /** {@code CREATE DATABASE name [OWNER owner]}: an empty database from template1. */
     public void createEmpty(String database, String owner) throws SQLException {
-        String sql = format("SELECT format('CREATE DATABASE %I', ?)", database);
-        if (owner != null) {
-            sql += format("SELECT format(' OWNER %I', ?)", owner);
-        }
-        execute(sql);
+        execute("CREATE DATABASE " + ident(database) + ownerClause(owner));
     }
 
     /** {@code DROP DATABASE IF EXISTS name}, ending its sessions first when {@code force} (PostgreSQL 13+). */
     public void drop(String database, boolean force) throws SQLException {
-        String sql = format("SELECT format('DROP DATABASE IF EXISTS %I', ?)", database);
+        String sql = "DROP DATABASE IF EXISTS " + ident(database);
         if (force && serverVersionNum() >= 130000) {
             sql += " WITH (FORCE)";
         }
@@ -212,9 +235,18 @@ public final class Catalog {
         }
     }
 
-    /** Runs a {@code SELECT format(...)} query with these arguments: SQL text with identifiers quoted by the server. */
-    private String format(String formatQuery, String... args) throws SQLException {
-        return queryString(formatQuery, List.of(args));
+    /** {@code name} as a quoted identifier, by the driver. */
+    private String ident(String name) throws SQLException {
+        return conn.unwrap(PGConnection.class).escapeIdentifier(name);
+    }
+
+    /** {@code text} as a string literal, by the driver (which knows {@code standard_conforming_strings}). */
+    private String literal(String text) throws SQLException {
+        return "'" + conn.unwrap(PGConnection.class).escapeLiteral(text) + "'";
+    }
+
+    private String ownerClause(String owner) throws SQLException {
+        return owner == null ? "" : " OWNER " + ident(owner);
     }
 
     /** {@code fmt} with {@code %I}/{@code %L} filled in by the server's {@code format()}: never concatenated input. */

@@ -49,6 +49,9 @@ public final class PgServer {
         props.setProperty("connectTimeout", Long.toString(seconds));
         props.setProperty("loginTimeout", Long.toString(seconds + 5));
         props.setProperty("ApplicationName", APPLICATION_NAME);
+        // send application_name and extra_float_digits in the startup packet instead of SET statements after the
+        // login (two round trips less); every supported server is far past 9.0. A URL parameter still overrides it.
+        props.setProperty("assumeMinServerVersion", "9.0");
         try {
             Connection c = driver.connect(spec.jdbcUrl(database), props);
             if (c == null) {

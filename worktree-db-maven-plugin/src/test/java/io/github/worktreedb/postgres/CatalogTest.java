@@ -1,0 +1,105 @@
+package io.github.worktreedb.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.worktreedb.testing.TestPostgres;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The catalog's statements against the real test server: names and comments quoted on the client by the driver
+ * reach the server exactly as given, whatever they contain, and the facts of several databases come in one query.
+ */
+class CatalogTest {
+
+    static final TestPostgres PG = TestPostgres.get();
+
+    /** Names a branch or a configuration could produce, each hostile to naive SQL building in its own way. */
+    private static final List<String> HOSTILE = List.of("Mixed Case", "quote\"inside", "it's", "semi;colon DROP DATABASE x",
+            "back\\slash", "dollar$$quote", "ünïcødé-名前", "trailing space ");
+
+    @Test
+    void hostileNamesAreCreatedRenamedCommentedAndDroppedExactlyAsGiven() throws SQLException {
+        try (Connection conn = PG.admin()) {
+            Catalog catalog = new Catalog(conn);
+            for (String hostile : HOSTILE) {
+                String name = TestPostgres.uniqueName("cat") + hostile;
+                String renamed = name + "_r";
+                String comment = "{\"note\":\"" + hostile + "' \\\\ ''; --\"}";
+                try {
+                    catalog.createEmpty(name, null);
+                    assertThat(PG.exists(name)).as(name).isTrue();
+                    catalog.setComment(name, comment);
+                    assertThat(PG.comment(name)).as(name).isEqualTo(comment);
+                    catalog.rename(name, renamed);
+                    assertThat(PG.exists(name)).as(name).isFalse();
+                    assertThat(catalog.facts(renamed).comment()).as(renamed).isEqualTo(comment);
+                    catalog.drop(renamed, true);
+                    assertThat(PG.exists(renamed)).as(renamed).isFalse();
+                } finally {
+                    PG.dropDatabase(name);
+                    PG.dropDatabase(renamed);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aCommentWithBackslashesSurvivesWhenTheSessionDoesNotUseStandardConformingStrings() throws SQLException {
+        String name = TestPostgres.uniqueName("cat_scs");
+        String comment = "C:\\temp\\n it's \\' done";
+        try (Connection conn = PG.admin(); Statement st = conn.createStatement()) {
+            st.execute("SET standard_conforming_strings = off"); // the driver learns it from the server's ParameterStatus
+            Catalog catalog = new Catalog(conn);
+            catalog.createEmpty(name, null);
+            catalog.setComment(name, comment);
+            assertThat(PG.comment(name)).isEqualTo(comment);
+        } finally {
+            PG.dropDatabase(name);
+        }
+    }
+
+    @Test
+    void factsComeInTheOrderAskedWithAbsentDatabasesMarkedAsSuch() throws SQLException {
+        var db = PG.createOwnedDatabase("cat", r -> "pw", "SELECT 1");
+        String missing = TestPostgres.uniqueName("cat_missing");
+        try (Connection conn = PG.admin()) {
+            Catalog catalog = new Catalog(conn);
+            catalog.setComment(db.database(), "not a marker");
+            Map<String, Catalog.DatabaseFacts> facts = catalog.facts(missing, db.database());
+            assertThat(facts.keySet()).containsExactly(missing, db.database());
+            assertThat(facts.get(missing)).isEqualTo(new Catalog.DatabaseFacts(missing, false, null, false, null));
+            Catalog.DatabaseFacts there = facts.get(db.database());
+            assertThat(there.exists()).isTrue();
+            assertThat(there.owner()).isEqualTo(db.role());
+            assertThat(there.ownerIsMine()).isTrue(); // the admin is a superuser: member of every role
+            assertThat(there.comment()).isEqualTo("not a marker");
+            assertThat(there.marker()).isEmpty();
+        }
+        try (Connection conn = PG.connect(db.database(), db.role(), db.password())) {
+            assertThat(new Catalog(conn).facts("postgres").ownerIsMine()).as("a plain role is no member of the bootstrap "
+                    + "superuser").isFalse();
+        }
+    }
+
+    @Test
+    void theServerVersionFromTheLoginMatchesWhatTheServerSays() throws SQLException {
+        try (Connection conn = PG.admin()) {
+            Catalog catalog = new Catalog(conn);
+            assertThat(catalog.serverVersionNum()).isEqualTo(PG.serverVersionNum());
+            assertThat(catalog.serverVersion()).isEqualTo(PG.serverVersion());
+        }
+    }
+
+    @Test
+    void aNameWithANulCharacterIsRefusedBeforeAnythingIsSent() throws SQLException {
+        try (Connection conn = PG.admin()) {
+            assertThatThrownBy(() -> new Catalog(conn).drop("bad\0name", false)).isInstanceOf(SQLException.class);
+        }
+    }
+}
