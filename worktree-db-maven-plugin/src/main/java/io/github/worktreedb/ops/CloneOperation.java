@@ -101,12 +101,14 @@ public final class CloneOperation {
         }
     }
 
-    private Result cloneLocked(Catalog catalog, Catalog.DatabaseFacts main, Catalog.DatabaseFacts target,
+    private Result cloneLocked(Catalog catalog, Catalog.DatabaseFacts mainFacts, Catalog.DatabaseFacts targetFacts,
             Catalog.DatabaseFacts temp, long start) throws SQLException {
+        String main = mainFacts.name();
+        String target = targetFacts.name();
         new DumpCopy(ctx, log, pluginVersion).dropLeftover(catalog, temp);
         boolean recreate = false;
-        if (target.exists()) {
-            Optional<Marker> marker = target.marker();
+        if (targetFacts.exists()) {
+            Optional<Marker> marker = targetFacts.marker();
             if (marker.isPresent() && belongsElsewhere(marker.get())) {
                 Marker m = marker.get();
                 throw WorktreeDbException.user("Database " + target + " already belongs to the worktree " + m.worktree()
@@ -119,24 +121,24 @@ public final class CloneOperation {
                         .orElse(" (not created by worktree-db)");
                 log.info("Database " + target + " already exists" + made + "; leaving it as it is. "
                         + "Use -Dworktree-db.force=true to re-create it from " + main + ".");
-                return new Result(Outcome.EXISTS, target.name(), null, -1, elapsed(start));
+                return new Result(Outcome.EXISTS, target, null, -1, elapsed(start));
             }
             if (marker.isEmpty()) {
                 throw WorktreeDbException.user("Database " + target + " exists but was not created by worktree-db (it has no "
                         + "worktree-db marker), so the plugin never drops it. Drop it yourself if it is yours to lose, or "
                         + "choose another name with -Dworktree-db.database=...");
             }
-            Guards.refuseRemoteUnlessAllowed(ctx, "drop and re-create " + target.name());
-            long existingBytes = catalog.size(target.name());
-            String plan = "Drop " + target.name() + " (" + Sizes.human(existingBytes) + ", created " + marker.get().createdAt()
+            Guards.refuseRemoteUnlessAllowed(ctx, "drop and re-create " + target);
+            long existingBytes = catalog.size(target);
+            String plan = "Drop " + target + " (" + Sizes.human(existingBytes) + ", created " + marker.get().createdAt()
                     + ") and re-create it from " + main + ".";
             if (!Confirmation.proceed(ctx.config(), confirmation, plan, log)) {
-                return new Result(ctx.config().dryRun() ? Outcome.DRY_RUN : Outcome.EXISTS, target.name(), null, existingBytes,
+                return new Result(ctx.config().dryRun() ? Outcome.DRY_RUN : Outcome.EXISTS, target, null, existingBytes,
                         elapsed(start));
             }
             recreate = true;
         }
-        return copyFromMain(catalog, main, recreate, start);
+        return copyFromMain(catalog, mainFacts, recreate, start);
     }
 
     /**

@@ -85,6 +85,9 @@ class CloneOperationTest {
 
         assertThat(clone(config(wt).build()).outcome()).isEqualTo(CloneOperation.Outcome.EXISTS);
         assertThat(PG.queryIn(target, "SELECT count(*) FROM item")).isEqualTo("501");
+        assertThat(lines).anyMatch(l -> l.startsWith("INFO Database " + target + " already exists (created ")
+                && l.endsWith(" from " + main + "); leaving it as it is. Use -Dworktree-db.force=true to re-create it from "
+                        + main + "."));
 
         // batch mode without yes: the plan is printed, nothing changes
         assertThat(clone(config(wt).force(true).build()).outcome()).isEqualTo(CloneOperation.Outcome.EXISTS);
