@@ -197,11 +197,25 @@ public final class Catalog {
         execute("CREATE DATABASE " + ident(database) + ownerClause(owner));
     }
 
-    /** {@code DROP DATABASE IF EXISTS name}, ending its sessions first when {@code force} (PostgreSQL 13+). */
+    /**
+     * {@code DROP DATABASE IF EXISTS name}, ending its sessions first when {@code force} (PostgreSQL 13+).
+     *
+     * <p>{@code WITH (FORCE)} refuses outright when one of the sessions belongs to a role this user may not signal,
+     * and an autovacuum worker counts as one (it has no role): right after a big restore, or a killed run, that is
+     * common. The plain {@code DROP} then takes over: it ends autovacuum workers itself and waits up to 5 s for other
+     * sessions to leave, failing ({@code 55006}) only if they stay.
+     */
     public void drop(String database, boolean force) throws SQLException {
         String sql = "DROP DATABASE IF EXISTS " + ident(database);
         if (force && serverVersionNum() >= 130000) {
-            sql += " WITH (FORCE)";
+            try {
+                execute(sql + " WITH (FORCE)");
+                return;
+            } catch (SQLException e) {
+                if (!"42501".equals(e.getSQLState())) {
+                    throw e;
+                }
+            }
         }
         execute(sql);
     }

@@ -88,6 +88,44 @@ class CatalogTest {
     }
 
     @Test
+    void aForcedDropGetsPastASessionItMayNotEndOnceThatSessionLeaves() throws Exception {
+        // like an autovacuum worker (no role) or another user's session: WITH (FORCE) refuses to signal it (42501)
+        var db = PG.createOwnedDatabase("cat_drop", r -> "pw", "SELECT 1");
+        String other = TestPostgres.uniqueName("cat_other");
+        PG.createRole(other, "pw-other");
+        Connection visitor = PG.connect(db.database(), other, "pw-other");
+        Thread leaves = new Thread(() -> {
+            try {
+                Thread.sleep(1_000);
+                visitor.close();
+            } catch (InterruptedException | SQLException ignored) {
+                // the test fails on its own if the session stays
+            }
+        });
+        try (Connection conn = PG.connect("postgres", db.role(), db.password())) {
+            leaves.start();
+            new Catalog(conn).drop(db.database(), true);
+            assertThat(PG.exists(db.database())).isFalse();
+        } finally {
+            leaves.join();
+        }
+    }
+
+    @Test
+    void aForcedDropOfADatabaseSomeoneElseKeepsUsingFailsAndLeavesIt() throws Exception {
+        var db = PG.createOwnedDatabase("cat_busy", r -> "pw", "SELECT 1");
+        String other = TestPostgres.uniqueName("cat_other");
+        PG.createRole(other, "pw-other");
+        try (Connection visitor = PG.connect(db.database(), other, "pw-other");
+                Connection conn = PG.connect("postgres", db.role(), db.password())) {
+            assertThatThrownBy(() -> new Catalog(conn).drop(db.database(), true)).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("is being accessed by other users");
+            assertThat(PG.exists(db.database())).isTrue();
+            assertThat(visitor.isValid(2)).isTrue();
+        }
+    }
+
+    @Test
     void theServerVersionFromTheLoginMatchesWhatTheServerSays() throws SQLException {
         try (Connection conn = PG.admin()) {
             Catalog catalog = new Catalog(conn);
