@@ -79,11 +79,12 @@ public final class CloneOperation {
             // the lock is held until the connection closes at the end of this block (session advisory locks end with
             // their session), so a failure anywhere in between cannot leave it held
             catalog.lock(target);
-            Map<String, Catalog.DatabaseFacts> facts = catalog.facts(main, target, DumpCopy.tempName(target));
+            String temp = DumpCopy.tempName(target);
+            Map<String, Catalog.DatabaseFacts> facts = catalog.facts(main, target, temp);
             if (!facts.get(main).exists()) {
                 throw mainMissing(catalog, main);
             }
-            return cloneLocked(catalog, facts.get(main), facts.get(target), facts.get(DumpCopy.tempName(target)), start);
+            return cloneLocked(catalog, facts.get(main), facts.get(target), facts.get(temp), start);
         } catch (SQLException e) {
             String why = Secrets.redact(e.getMessage(), ctx.main().spec().password());
             if (PgServer.connectionLost(e)) {
