@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.worktreedb.testing.TestPostgres;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -64,6 +65,70 @@ class ReliabilityIT {
         assertThat(next.log()).contains("Dropping " + temp + ", a half-finished copy left by an earlier run");
         assertThat(PG.exists(temp)).isFalse();
         assertThat(PG.queryIn(target, "SELECT count(*) FROM events")).isEqualTo("1500000");
+    }
+
+    /**
+     * A build killed (like kill -9) while the server runs its {@code CREATE DATABASE ... TEMPLATE}: the server must not
+     * finish the copy on its own, or a complete database without the plugin's marker would sit under the final name,
+     * one the plugin may then never reset, re-create or clean up. To hold the copy in progress for as long as the test
+     * needs, another session keeps main's catalog entry locked ({@code COMMENT ON DATABASE} in an open transaction), so
+     * the clone's {@code CREATE DATABASE} waits on that lock; once the build is dead the lock is let go. Without
+     * {@code client_connection_check_interval} on the copying session the server then creates the database.
+     */
+    @Test
+    void aServerSideCloneKilledMidwayLeavesNothingUnderTheFinalName() throws Exception {
+        Sample s = Sample.create("killed-srv");
+        s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");
+        Path wt = s.worktree("feature/killed-srv");
+        String target = s.main + "_feature_killed_srv";
+        Path log = java.nio.file.Files.createTempFile("killed-srv", ".log");
+        try (Connection holder = PG.admin(); Statement st = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            st.execute(PG.format("COMMENT ON DATABASE %I IS 'held by a test'", s.main));
+            Process build = MavenRunner.start(wt, log, "worktree-db:clone");
+            String copier = awaitCopyWaitingOnLock(target, build, log);
+            build.descendants().forEach(ProcessHandle::destroyForcibly);
+            build.destroyForcibly();
+            build.waitFor(30, TimeUnit.SECONDS);
+            long killed = System.nanoTime();
+            boolean gone = awaitBackendGone(copier, 15_000);
+            System.out.printf("server-side copy: its session ended %.1f s after the build was killed (%s)%n",
+                    (System.nanoTime() - killed) / 1e9, gone ? "while the lock was still held" : "not while the lock was held");
+            holder.rollback(); // the copy may go on now, if its session is still there
+            awaitBackendGone(copier, 30_000);
+        }
+        assertThat(PG.exists(target)).as("a database under the final name after the build was killed").isFalse();
+
+        MavenRunner.Result next = MavenRunner.run(wt, "worktree-db:clone");
+        assertThat(next.succeeded()).as(next.log()).isTrue();
+        assertThat(next.log()).contains("Cloned " + s.main + " → " + target);
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM orders")).isEqualTo("5000");
+    }
+
+    /** The pid of the build's session once its CREATE DATABASE waits on a lock. */
+    private static String awaitCopyWaitingOnLock(String target, Process build, Path log) throws Exception {
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (System.currentTimeMillis() < deadline && build.isAlive()) {
+            String pid = PG.queryIn("postgres", PG.format("SELECT pid FROM pg_stat_activity WHERE application_name = "
+                    + "'worktree-db' AND wait_event_type = 'Lock' AND query LIKE %L", "CREATE DATABASE %" + target + "%"));
+            if (pid != null) {
+                return pid;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the clone's CREATE DATABASE was not waiting within 2 minutes:\n"
+                + java.nio.file.Files.readString(log));
+    }
+
+    private static boolean awaitBackendGone(String pid, long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < deadline) {
+            if (PG.queryIn("postgres", "SELECT 1 FROM pg_stat_activity WHERE pid = " + Integer.parseInt(pid)) == null) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
     }
 
     @Test

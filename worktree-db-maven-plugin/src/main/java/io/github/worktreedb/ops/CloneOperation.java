@@ -165,6 +165,8 @@ public final class CloneOperation {
             log.debug("Cannot give " + target + " the owner " + owner + "; it will be owned by " + ctx.main().spec().user());
             owner = null;
         }
+        // a build killed during the copy must not leave the server to finish it unmarked under the final name
+        catalog.abortWhenClientLeaves();
         String used = createCopy(catalog, main, target, owner, strategy, version);
         mark(catalog, used);
         // a server-side copy has main's files, so main's size is the copy's (no second pass over the files); a

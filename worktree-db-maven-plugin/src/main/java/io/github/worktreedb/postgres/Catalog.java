@@ -27,6 +27,8 @@ public final class Catalog {
 
     /** First key of the plugin's advisory locks ("wtdb"). */
     private static final int LOCK_CLASS = 0x77746462;
+    /** How often a session that copies checks that its client is still there ({@link #abortWhenClientLeaves}). */
+    private static final int CLIENT_CHECK_MILLIS = 1000;
 
     private final Connection conn;
 
@@ -176,6 +178,26 @@ public final class Catalog {
     public boolean fileCopyByCloning(boolean on) {
         try {
             execute("SET file_copy_method = " + (on ? "clone" : "copy"));
+            return true;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Makes the server end this session's statement when the client goes away ({@code client_connection_check_interval},
+     * PostgreSQL 14+). Without it a build killed (Ctrl-C, kill -9) during {@code CREATE DATABASE} leaves the server
+     * finishing the copy on its own: a complete database under the final name that never got its marker, which the
+     * plugin then may not touch. With it the server aborts the copy within a second and removes its files.
+     *
+     * @return whether the server took it (older servers, and platforms that cannot check the connection, do not)
+     */
+    public boolean abortWhenClientLeaves() throws SQLException {
+        if (serverVersionNum() < 140000) {
+            return false;
+        }
+        try {
+            execute("SET client_connection_check_interval = " + CLIENT_CHECK_MILLIS);
             return true;
         } catch (SQLException e) {
             return false;
