@@ -86,10 +86,14 @@ class ReliabilityIT {
             holder.setAutoCommit(false);
             st.execute(PG.format("COMMENT ON DATABASE %I IS 'held by a test'", s.main));
             Process build = MavenRunner.start(wt, log, "worktree-db:clone");
-            String copier = awaitCopyWaitingOnLock(target, build, log);
-            build.descendants().forEach(ProcessHandle::destroyForcibly);
-            build.destroyForcibly();
-            build.waitFor(30, TimeUnit.SECONDS);
+            String copier;
+            try {
+                copier = awaitCopyWaitingOnLock(target, build, log);
+            } finally { // like kill -9, and never a build left behind
+                build.descendants().forEach(ProcessHandle::destroyForcibly);
+                build.destroyForcibly();
+                build.waitFor(30, TimeUnit.SECONDS);
+            }
             long killed = System.nanoTime();
             boolean gone = awaitBackendGone(copier, 15_000);
             System.out.printf("server-side copy: its session ended %.1f s after the build was killed (%s)%n",

@@ -54,8 +54,8 @@ public final class PgServer {
         // on a thread of its own, ~0.7 ms more per connection.
         props.setProperty(SOCKET_TIMEOUT, Long.toString(seconds));
         props.setProperty("ApplicationName", APPLICATION_NAME);
-        // send application_name and extra_float_digits in the startup packet instead of SET statements after the
-        // login (two round trips less); every supported server is far past 9.0. A URL parameter still overrides it.
+        // with this the driver sends application_name in the startup packet instead of a SET after the login (one
+        // round trip less); every supported server is far past 9.0. A URL parameter still overrides it.
         props.setProperty("assumeMinServerVersion", "9.0");
         try {
             Connection c = driver.connect(spec.jdbcUrl(database), props);
