@@ -7,6 +7,7 @@ import io.github.worktreedb.config.SeedSettings;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.Secrets;
 import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.env.EnvRewritePlan;
 import io.github.worktreedb.flyway.FlywayLogging;
 import io.github.worktreedb.flyway.Migrations;
 import io.github.worktreedb.git.GitWorktree;
@@ -85,6 +86,8 @@ public final class StatusOperation {
         for (StatusReport.EnvFile f : envFiles) {
             if ("main".equals(f.pointsAt()) && !ctx.usesMainDatabase()) {
                 problems.add(f.file() + " still points at the main database: run mvn worktree-db:rewrite-env");
+            } else if ("unrewritable".equals(f.pointsAt())) {
+                problems.add(f.file() + ":" + f.line() + ": " + f.key());
             }
         }
         return new StatusReport(worktree, mainDb, database, envFiles, migrations, seeds, others, problems);
@@ -146,9 +149,32 @@ public final class StatusOperation {
                 String db = found.get().spec().withDefaults(ctx.main().spec().user()).database();
                 String points = db.equals(ctx.database()) ? "worktree" : db.equals(ctx.main().name()) ? "main" : "other";
                 out.add(new StatusReport.EnvFile(name, points, db, found.get().line(), found.get().key(), tracked.contains(file)));
+                if (!ctx.usesMainDatabase()) {
+                    out.addAll(stillNamingMain(name, Dotenv.load(file, name), found.get().key(), tracked.contains(file)));
+                }
             } catch (WorktreeDbException e) {
                 out.add(new StatusReport.EnvFile(name, "unreadable", null, null, Secrets.redact(e.getMessage()), false));
             }
+        }
+        return out;
+    }
+
+    /**
+     * The other values of an env file that still name the main database: {@code main} when rewrite-env would change
+     * them, {@code unrewritable} (shown as {@code [!!]} with the reason in {@code key}) when it cannot.
+     */
+    private List<StatusReport.EnvFile> stillNamingMain(String name, Dotenv env, String mainKey, boolean tracked) {
+        List<StatusReport.EnvFile> out = new ArrayList<>();
+        EnvRewritePlan plan = EnvRewritePlan.of(env, ctx.main().spec(), ctx.database());
+        for (EnvRewritePlan.Edit e : plan.edits()) {
+            if (!e.entry().key().equals(mainKey)) {
+                out.add(new StatusReport.EnvFile(name, "main", ctx.main().name(), e.entry().line(), e.entry().key(), tracked));
+            }
+        }
+        for (EnvRewritePlan.Problem p : plan.problems()) {
+            out.add(new StatusReport.EnvFile(name, "unrewritable", ctx.main().name(), p.line(), p.key() + " names the main "
+                    + "database " + ctx.main().name() + ", but " + p.reason() + ": point it at " + ctx.database()
+                    + " by hand", tracked));
         }
         return out;
     }
