@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * libpq URIs ({@code postgres://}, {@code postgresql://}), JDBC URLs ({@code jdbc:postgresql:}), and the
  * driver- and framework-qualified schemes of SQLAlchemy/Alembic ({@code postgresql+psycopg2://},
  * {@code postgresql+asyncpg://}...), Celery result backends ({@code db+postgresql://}), Phoenix/Ecto
- * ({@code ecto://}) and dj-database-url ({@code pgsql://}, {@code postgis://}, {@code timescale://}).
+ * ({@code ecto://}) and dj-database-url and django-environ ({@code psql://}, {@code pgsql://}, {@code postgis://},
+ * {@code timescale://}).
  *
  * <p>Understands user:password@, percent-encoding, ports, several hosts, IPv6 literals in brackets,
  * socket directories (as an encoded host or {@code ?host=/path}) and query parameters. The error
@@ -31,7 +32,7 @@ public final class DatabaseUrls {
      * before {@code +driver} (SQLAlchemy), then {@code ://}.
      */
     private static final Pattern SCHEME = Pattern.compile(
-            "(?i)^(?:jdbc:postgresql:|(?:db\\+)?(?:postgres|postgresql|pgsql|postgis|timescale|timescalegis|ecto)"
+            "(?i)^(?:jdbc:postgresql:|(?:db\\+)?(?:postgres|postgresql|psql|pgsql|postgis|timescale|timescalegis|ecto)"
                     + "(?:\\+[a-z0-9_]+)?:(?=//))");
 
     /** Whether the text looks like a PostgreSQL URL at all (it may still be malformed). */

@@ -43,7 +43,7 @@ public final class EnvKeys {
             "CI", "SECONDARY", "WAREHOUSE", "REPORTING", "STANDBY", "FOLLOWER");
     /** Keys beside a prefix that say which database product it is ({@code DB_CONNECTION=pgsql}, {@code KC_DB=postgres}). */
     private static final List<String> VENDOR_SUFFIXES =
-            List.of("CONNECTION", "DRIVER", "ENGINE", "TYPE", "VENDOR", "DIALECT", "ADAPTER", "CLIENT", "KIND");
+            List.of("CONNECTION", "DRIVER", "ENGINE", "TYPE", "VENDOR", "DIALECT", "ADAPTER", "CLIENT", "KIND", "DB_KIND");
     private static final Pattern OTHER_VENDOR =
             Pattern.compile("(?i)mysql|maria|sqlite|mssql|sqlserver|oracle|mongo|\\bh2\\b|derby|db2|cockroach");
     private static final Pattern REFERENCE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?}");
