@@ -100,12 +100,12 @@ public final class MigrationCoordination {
                 }
             }
         }
-        Map<String, String> onMain = new LinkedHashMap<>();
-        if (!git.onMainBranch()) {
-            for (String rel : relative) {
-                onMain.putAll(versions(git.filesOnBranch(git.mainBranch(), rel)));
-            }
+        Map<String, String> mainCommitted = new LinkedHashMap<>();
+        for (String rel : relative) {
+            mainCommitted.putAll(versions(git.filesOnBranch(git.mainBranch(), rel)));
         }
+        // on the main branch itself, main's files are this branch's: nothing to compare them with
+        Map<String, String> onMain = git.onMainBranch() ? Map.of() : mainCommitted;
 
         // every other live worktree, read from its branch (committed) and its directory (committed or not)
         List<Compared> compared = new ArrayList<>();
@@ -167,8 +167,8 @@ public final class MigrationCoordination {
         if (top != null) {
             for (var mine : new TreeMap<>(sorted(local)).entrySet()) {
                 String v = mine.getKey();
-                if (onMain.containsKey(v) || compare(v, top.getKey()) >= 0) {
-                    continue;
+                if (mine.getValue().equals(mainCommitted.get(v)) || compare(v, top.getKey()) >= 0) {
+                    continue; // already on the main branch: its place in the order is settled
                 }
                 Elsewhere e = pick(top.getValue());
                 String rename = "V" + next++ + "__" + description(mine.getValue()) + ".sql";
