@@ -41,6 +41,7 @@ public final class StatusOperation {
     private final WorktreeContext ctx;
     private final Log log;
     private final boolean all;
+    private MigrationInfo[] lastInfo;
 
     public StatusOperation(WorktreeContext ctx, Log log, boolean all) {
         this.ctx = ctx;
@@ -82,7 +83,9 @@ public final class StatusOperation {
         if (!database.exists()) {
             problems.add("the database " + ctx.database() + " does not exist: run mvn worktree-db:clone");
         }
-        addMigrationProblems(migrations, seeds, problems);
+        var coordination = io.github.worktreedb.coordination.MigrateChecks.report(ctx, lastInfo);
+        addMigrationProblems(migrations, seeds, problems, ctx.config().isolation() == io.github.worktreedb.config.Isolation.SHARED);
+        problems.addAll(io.github.worktreedb.coordination.CoordinationText.problems(coordination));
         for (StatusReport.EnvFile f : envFiles) {
             if ("main".equals(f.pointsAt()) && !ctx.usesMainDatabase()) {
                 problems.add(f.file() + " still points at the main database: run mvn worktree-db:rewrite-env");
@@ -90,11 +93,12 @@ public final class StatusOperation {
                 problems.add(f.file() + ":" + f.line() + ": " + f.key());
             }
         }
-        return new StatusReport(worktree, mainDb, database, envFiles, migrations, seeds, others, problems);
+        return new StatusReport(worktree, mainDb, database, envFiles, migrations, seeds, others, problems, coordination);
     }
 
     /** Every finding that needs doing, with what to do. */
-    private static void addMigrationProblems(StatusReport.Migrations m, StatusReport.Seeds s, List<String> problems) {
+    private static void addMigrationProblems(StatusReport.Migrations m, StatusReport.Seeds s, List<String> problems,
+            boolean shared) {
         if (!m.failed().isEmpty()) {
             problems.add(m.failed().size() + " failed migration(s): fix them (mvn worktree-db:reset starts over)");
         }
@@ -105,7 +109,7 @@ public final class StatusOperation {
         if (!m.onMainNotHere().isEmpty()) {
             problems.add("the main branch has " + m.onMainNotHere().size() + " migration(s) this branch lacks: merge main");
         }
-        if (!m.missingLocally().isEmpty()) {
+        if (!m.missingLocally().isEmpty() && !shared) { // shared: accepted, listed under Coordination
             problems.add("the database has " + m.missingLocally().size() + " applied migration(s) this branch lacks (from main "
                     + "or another worktree): merge main");
         }
@@ -193,6 +197,7 @@ public final class StatusOperation {
             Flyway flyway = Migrations.flyway(ctx.databaseSpec(), ctx.config().migration());
             var info = flyway.info();
             MigrationInfo[] allInfo = info.all();
+            lastInfo = allInfo;
             String current = info.current() == null || info.current().getVersion() == null ? null
                     : info.current().getVersion().getVersion();
             int applied = (int) Arrays.stream(allInfo).filter(i -> i.getState().isApplied() && i.getState().isResolved()).count();
