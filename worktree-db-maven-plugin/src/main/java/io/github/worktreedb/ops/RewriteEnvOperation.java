@@ -41,6 +41,11 @@ public final class RewriteEnvOperation {
 
     public Result run() {
         GitWorktree git = ctx.git();
+        if (ctx.config().isolation() == io.github.worktreedb.config.Isolation.SHARED) {
+            log.info("isolation=shared: every worktree uses the main database " + ctx.main().name() + ", so rewrite-env has "
+                    + "nothing to change.");
+            return new Result(0, 0, 0, true, 0);
+        }
         if (git.isMainWorktree()) {
             log.info("rewrite-env leaves the main worktree's env files alone: linked worktrees read the main database "
                     + "from them. Run it in a worktree made with 'git worktree add'.");
