@@ -174,6 +174,14 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
     @Parameter(property = PropertyNames.ALLOW_REMOTE, defaultValue = "false")
     protected boolean allowRemote;
 
+    /**
+     * How worktrees are kept apart: {@code database} (a database per worktree, copied from the main database) or
+     * {@code shared} (every worktree uses the main database; {@code migrate} coordinates migrations across worktrees and
+     * records which branch, worktree and commit applied each one). {@code server} is not available yet.
+     */
+    @Parameter(property = PropertyNames.ISOLATION, defaultValue = "database")
+    protected String isolation;
+
     @Parameter(defaultValue = "${project}", readonly = true, required = true)
     protected MavenProject project;
 
@@ -251,7 +259,8 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
                                 ? SeedSettings.defaults(project.getBasedir().toPath()).directories()
                                 : seeds.stream().map(d -> project.getBasedir().toPath().resolve(d.strip()).normalize()).toList(),
                         reapplyChangedSeeds, null))
-                .allowRemote(allowRemote);
+                .allowRemote(allowRemote)
+                .isolation(io.github.worktreedb.config.Isolation.parse(isolation));
         configure(b);
         return b.build();
     }

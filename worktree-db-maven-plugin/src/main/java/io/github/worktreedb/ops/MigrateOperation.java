@@ -89,7 +89,9 @@ public final class MigrateOperation {
                 : info.current().getVersion().getVersion();
         List<String> missing = Arrays.stream(info.all()).filter(i -> MISSING_LOCALLY.contains(i.getState()))
                 .map(MigrateOperation::describe).toList();
-        if (!missing.isEmpty()) {
+        var coordination = io.github.worktreedb.coordination.MigrateChecks.before(ctx, info.all(), log);
+        if (!missing.isEmpty() && (ctx.config().migration().strict()
+                || !io.github.worktreedb.coordination.MigrateChecks.shared(ctx))) {
             String text = db.database() + " has " + missing.size() + " applied migration(s) that this branch does not have "
                     + "(applied from main or another worktree): " + String.join(", ", missing) + ". Merge main to get them.";
             if (ctx.config().migration().strict()) {
@@ -123,7 +125,8 @@ public final class MigrateOperation {
             String plan = "Migrate " + (main ? "the main database " : "") + db.database()
                     + (remote ? " on " + db.primary().display() + ", which is not this machine," : "")
                     + (baselineOnly ? ": " + baselineWork + "."
-                            : " with " + pending.size() + " pending migration(s):" + listing(pending) + risky(pending));
+                            : " with " + pending.size() + " pending migration(s):" + listing(pending) + risky(pending)
+                                    + coordination.plan());
             if (!Confirmation.proceed(ctx.config(), confirmation, plan, log)) {
                 return new Result(current, 0, missing, false);
             }
@@ -140,6 +143,7 @@ public final class MigrateOperation {
             return baseline(flyway, db, missing, start);
         }
         MigrateResult result = flyway.migrate();
+        io.github.worktreedb.coordination.MigrateChecks.after(ctx, result.migrations, log);
         for (MigrateOutput m : result.migrations) {
             log.info("Applied " + (m.version == null || m.version.isEmpty() ? "repeatable" : "V" + m.version) + " "
                     + m.description + " (" + fileName(m.filepath) + ") in " + m.executionTime + " ms");

@@ -8,6 +8,7 @@ import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.Secrets;
 import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.env.EnvRewritePlan;
 import io.github.worktreedb.flyway.FlywayErrors;
 import io.github.worktreedb.flyway.FlywayLogging;
 import io.github.worktreedb.flyway.Migrations;
@@ -42,6 +43,7 @@ public final class StatusOperation {
     private final WorktreeContext ctx;
     private final Log log;
     private final boolean all;
+    private MigrationInfo[] lastInfo;
 
     public StatusOperation(WorktreeContext ctx, Log log, boolean all) {
         this.ctx = ctx;
@@ -83,21 +85,26 @@ public final class StatusOperation {
         if (!database.exists()) {
             problems.add("the database " + ctx.database() + " does not exist: run mvn worktree-db:clone");
         }
-        addMigrationProblems(migrations, seeds, ctx.usesMainDatabase(), problems);
+        var coordination = io.github.worktreedb.coordination.MigrateChecks.report(ctx, lastInfo);
+        addMigrationProblems(migrations, seeds, ctx.usesMainDatabase(), problems,
+                ctx.config().isolation() == io.github.worktreedb.config.Isolation.SHARED);
+        problems.addAll(io.github.worktreedb.coordination.CoordinationText.problems(coordination));
         for (StatusReport.EnvFile f : envFiles) {
             if ("main".equals(f.pointsAt()) && !ctx.usesMainDatabase()) {
                 problems.add(f.file() + " still points at the main database: run mvn worktree-db:rewrite-env");
+            } else if ("unrewritable".equals(f.pointsAt())) {
+                problems.add(f.file() + ":" + f.line() + ": " + f.key());
             } else if ("notCopied".equals(f.pointsAt())) {
                 problems.add(f.file() + " is only in the main worktree: run mvn worktree-db:rewrite-env (copies it, pointed "
                         + "at " + ctx.database() + ")");
             }
         }
-        return new StatusReport(worktree, mainDb, database, envFiles, migrations, seeds, others, problems);
+        return new StatusReport(worktree, mainDb, database, envFiles, migrations, seeds, others, problems, coordination);
     }
 
     /** Every finding that needs doing, with what to do. */
     private static void addMigrationProblems(StatusReport.Migrations m, StatusReport.Seeds s, boolean mainDatabase,
-            List<String> problems) {
+            List<String> problems, boolean shared) {
         if (!m.failed().isEmpty()) {
             problems.add(m.failed().size() + " failed migration(s): fix them (mvn worktree-db:reset starts over)");
         }
@@ -108,7 +115,7 @@ public final class StatusOperation {
         if (!m.onMainNotHere().isEmpty()) {
             problems.add("the main branch has " + m.onMainNotHere().size() + " migration(s) this branch lacks: merge main");
         }
-        if (!m.missingLocally().isEmpty()) {
+        if (!m.missingLocally().isEmpty() && !shared) { // shared: accepted, listed under Coordination
             problems.add("the database has " + m.missingLocally().size() + " applied migration(s) this branch lacks (from main "
                     + "or another worktree): merge main");
         }
@@ -161,9 +168,32 @@ public final class StatusOperation {
                 String db = found.get().spec().withDefaults(ctx.main().spec().user()).database();
                 String points = db.equals(ctx.database()) ? "worktree" : db.equals(ctx.main().name()) ? "main" : "other";
                 out.add(new StatusReport.EnvFile(name, points, db, found.get().line(), found.get().key(), tracked.contains(file)));
+                if (!ctx.usesMainDatabase()) {
+                    out.addAll(stillNamingMain(name, Dotenv.load(file, name), found.get().key(), tracked.contains(file)));
+                }
             } catch (WorktreeDbException e) {
                 out.add(new StatusReport.EnvFile(name, "unreadable", null, null, Secrets.redact(e.getMessage()), false));
             }
+        }
+        return out;
+    }
+
+    /**
+     * The other values of an env file that still name the main database: {@code main} when rewrite-env would change
+     * them, {@code unrewritable} (shown as {@code [!!]} with the reason in {@code key}) when it cannot.
+     */
+    private List<StatusReport.EnvFile> stillNamingMain(String name, Dotenv env, String mainKey, boolean tracked) {
+        List<StatusReport.EnvFile> out = new ArrayList<>();
+        EnvRewritePlan plan = EnvRewritePlan.of(env, ctx.main().spec(), ctx.database());
+        for (EnvRewritePlan.Edit e : plan.edits()) {
+            if (!e.entry().key().equals(mainKey)) {
+                out.add(new StatusReport.EnvFile(name, "main", ctx.main().name(), e.entry().line(), e.entry().key(), tracked));
+            }
+        }
+        for (EnvRewritePlan.Problem p : plan.problems()) {
+            out.add(new StatusReport.EnvFile(name, "unrewritable", ctx.main().name(), p.line(), p.key() + " names the main "
+                    + "database " + ctx.main().name() + ", but " + p.reason() + ": point it at " + ctx.database()
+                    + " by hand", tracked));
         }
         return out;
     }
@@ -182,6 +212,7 @@ public final class StatusOperation {
             Flyway flyway = Migrations.flyway(ctx.databaseSpec(), ctx.config().migration());
             var info = flyway.info();
             MigrationInfo[] allInfo = info.all();
+            lastInfo = allInfo;
             String current = info.current() == null || info.current().getVersion() == null ? null
                     : info.current().getVersion().getVersion();
             int applied = (int) Arrays.stream(allInfo).filter(i -> i.getState().isApplied() && i.getState().isResolved()).count();

@@ -9,7 +9,7 @@ import java.util.List;
  * names, documented on the status page. No password appears anywhere in it.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"worktree", "mainDatabase", "database", "envFiles", "migrations", "seeds", "otherDatabases", "problems"})
+@JsonPropertyOrder({"worktree", "mainDatabase", "database", "envFiles", "migrations", "seeds", "otherDatabases", "problems", "coordination"})
 public record StatusReport(
         Worktree worktree,
         MainDatabase mainDatabase,
@@ -18,7 +18,8 @@ public record StatusReport(
         Migrations migrations,
         Seeds seeds,
         List<OtherDatabase> otherDatabases,
-        List<String> problems) {
+        List<String> problems,
+        io.github.worktreedb.coordination.MigrationCoordination.Report coordination) {
 
     /** This worktree. */
     public record Worktree(String path, String branch, boolean mainWorktree, boolean detached, String head, String mainBranch) {}

@@ -54,6 +54,9 @@ public final class StatusText {
                 s.changed().size()));
         list(out, "[--] pending", s.pending());
         list(out, "[!!] changed since applied", s.changed());
+        if (r.coordination() != null) {
+            out.addAll(io.github.worktreedb.coordination.CoordinationText.render(r.coordination()));
+        }
         if (r.otherDatabases() != null) {
             out.add("Worktree databases of this repository");
             out.add("  " + pad("database", 34) + pad("size", 10) + pad("created", 22) + pad("worktree", 9) + pad("branch", 8)

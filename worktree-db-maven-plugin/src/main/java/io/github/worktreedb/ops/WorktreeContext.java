@@ -15,7 +15,8 @@ import io.github.worktreedb.postgres.PgServer;
  * The facts every goal starts from, resolved once: the configuration, this worktree, the main
  * database and the name of this worktree's database.
  *
- * @param usesMainDatabase this worktree works on the main database itself (main worktree on the main branch)
+ * @param usesMainDatabase this worktree works on the main database itself (main worktree on the main branch, or any
+ *     worktree with {@code isolation=shared})
  */
 public record WorktreeContext(
         WorktreeDbConfig config, GitWorktree git, MainDatabase main, String database, boolean usesMainDatabase) {
@@ -24,6 +25,10 @@ public record WorktreeContext(
         GitWorktree git = GitWorktree.of(config.baseDir(), config.mainBranch());
         MainDatabase main = MainDatabaseLocator.locate(config, git, log);
         log.debug("Main database " + main.spec() + " from " + main.origin());
+        if (config.isolation() == io.github.worktreedb.config.Isolation.SHARED) {
+            // isolation=shared: every worktree works on the main database itself
+            return new WorktreeContext(config, git, main, main.name(), true);
+        }
         if (config.database() != null) {
             if (!Identifiers.fits(config.database())) {
                 throw WorktreeDbException.user("worktree-db.database='" + config.database() + "' is not a usable database "

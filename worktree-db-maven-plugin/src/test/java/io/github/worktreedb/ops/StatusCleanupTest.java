@@ -81,7 +81,8 @@ class StatusCleanupTest {
         assertThat(r.worktree().branch()).isEqualTo("feature/coupons");
         assertThat(r.worktree().mainWorktree()).isFalse();
         assertThat(r.mainDatabase().name()).isEqualTo(main.database());
-        assertThat(r.mainDatabase().foundIn()).isEqualTo(".env (original kept by rewrite-env):1 (DATABASE_URL)");
+        assertThat(r.mainDatabase().foundIn()).isEqualTo(ctx(config(wt).build()).git().backupOf(".env")
+                + ":1 (DATABASE_URL) - the original of .env, kept by rewrite-env");
         assertThat(r.database().name()).isEqualTo(target);
         assertThat(r.database().exists()).isTrue();
         assertThat(r.database().marked()).isTrue();
