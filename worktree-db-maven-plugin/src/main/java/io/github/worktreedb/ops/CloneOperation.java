@@ -6,7 +6,7 @@ import io.github.worktreedb.core.Secrets;
 import io.github.worktreedb.core.WorktreeDbException;
 import io.github.worktreedb.postgres.Catalog;
 import io.github.worktreedb.postgres.Marker;
-import io.github.worktreedb.postgres.PgServer;
+import io.github.worktreedb.postgres.PgConnector;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -73,7 +73,7 @@ public final class CloneOperation {
                     + " itself, so there is nothing to clone.");
             return new Result(Outcome.MAIN_WORKTREE, main, null, -1, elapsed(start));
         }
-        PgServer server = ctx.server();
+        PgConnector server = ctx.server();
         try (Connection conn = server.connectMaintenance(ctx.config().maintenanceDatabase())) {
             Catalog catalog = new Catalog(conn);
             // the lock is held until the connection closes at the end of this block (session advisory locks end with
@@ -87,7 +87,7 @@ public final class CloneOperation {
             return cloneLocked(catalog, facts.get(main), facts.get(target), facts.get(temp), start);
         } catch (SQLException e) {
             String why = Secrets.redact(e.getMessage(), ctx.main().spec().password());
-            if (PgServer.connectionLost(e)) {
+            if (PgConnector.connectionLost(e)) {
                 throw WorktreeDbException.environment("Lost the connection to " + ctx.main().spec().primary().display()
                         + " while cloning " + main + " into " + target + " (" + why + "): the server stopped or restarted. "
                         + "Run again once it is back; a half-finished copy is never left under the name " + target + ".", e);

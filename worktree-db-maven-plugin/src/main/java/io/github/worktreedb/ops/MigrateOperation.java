@@ -161,7 +161,7 @@ public final class MigrateOperation {
 
     private static boolean lostConnection(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && io.github.worktreedb.postgres.PgServer.connectionLost(sql)) {
+            if (t instanceof SQLException sql && io.github.worktreedb.postgres.PgConnector.connectionLost(sql)) {
                 return true;
             }
         }

@@ -9,7 +9,7 @@ import io.github.worktreedb.core.WorktreeDbException;
 import io.github.worktreedb.git.GitWorktree;
 import io.github.worktreedb.naming.DatabaseNamer;
 import io.github.worktreedb.postgres.Identifiers;
-import io.github.worktreedb.postgres.PgServer;
+import io.github.worktreedb.postgres.PgConnector;
 
 /**
  * The facts every goal starts from, resolved once: the configuration, this worktree, the main
@@ -53,7 +53,7 @@ public record WorktreeContext(
     }
 
     /** The server, reached with the main database's credentials. */
-    public PgServer server() {
-        return new PgServer(main.spec(), main.origin(), config.connectTimeout());
+    public PgConnector server() {
+        return new PgConnector(main.spec(), main.origin(), config.connectTimeout());
     }
 }

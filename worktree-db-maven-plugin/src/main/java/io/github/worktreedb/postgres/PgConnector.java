@@ -9,11 +9,12 @@ import java.time.Duration;
 import java.util.Properties;
 
 /**
- * A PostgreSQL server reached with the main database's credentials. Connects straight through the
- * driver class (not {@code DriverManager}, which cannot see drivers in a Maven plugin's class realm),
- * with short timeouts, and turns connection failures into one clear message.
+ * Opens connections to one PostgreSQL server with one set of credentials (the main database's, today): the connection
+ * factory, not the server itself. Connects straight through the driver class (not {@code DriverManager}, which cannot
+ * see drivers in a Maven plugin's class realm), with short timeouts, and turns connection failures into one clear
+ * message.
  */
-public final class PgServer {
+public final class PgConnector {
 
     public static final String APPLICATION_NAME = "worktree-db";
     private static final String SOCKET_TIMEOUT = "socketTimeout";
@@ -27,7 +28,7 @@ public final class PgServer {
      * @param spec where the server is and how to log in (the database part is ignored)
      * @param origin where those settings came from, named in error messages
      */
-    public PgServer(ConnectionSpec spec, String origin, Duration connectTimeout) {
+    public PgConnector(ConnectionSpec spec, String origin, Duration connectTimeout) {
         this.spec = spec;
         this.origin = origin;
         this.connectTimeout = connectTimeout;
