@@ -77,7 +77,7 @@ public final class CleanupOperation {
         Set<String> branches = git.branches();
         List<Candidate> candidates = new ArrayList<>();
         List<Skipped> skipped = new ArrayList<>();
-        try (Connection conn = ctx.server().connectMaintenance(ctx.config().maintenanceDatabase())) {
+        try (Connection conn = ctx.target().connector().connectMaintenance(ctx.config().maintenanceDatabase())) {
             Catalog catalog = new Catalog(conn);
             for (OwnedDatabases.Owned o : OwnedDatabases.of(conn, ctx)) {
                 Marker m = o.marker();
@@ -133,7 +133,7 @@ public final class CleanupOperation {
         long reclaimed = 0;
         for (Candidate c : plan.candidates()) {
             long start = System.nanoTime();
-            try (DatabaseLock lock = DatabaseLock.acquire(ctx.server(), ctx.config().maintenanceDatabase(), c.name(), log)) {
+            try (DatabaseLock lock = DatabaseLock.acquire(ctx.target().connector(), ctx.config().maintenanceDatabase(), c.name(), log)) {
                 Optional<Marker> marker = lock.catalog().facts(c.name()).marker();
                 if (marker.isEmpty()) {
                     log.warn("Skipping " + c.name() + ": it is gone or no longer carries the worktree-db marker");

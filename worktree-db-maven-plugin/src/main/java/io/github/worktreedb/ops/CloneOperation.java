@@ -73,7 +73,7 @@ public final class CloneOperation {
                     + " itself, so there is nothing to clone.");
             return new Result(Outcome.MAIN_WORKTREE, main, null, -1, elapsed(start));
         }
-        PgConnector server = ctx.server();
+        PgConnector server = ctx.target().connector();
         try (Connection conn = server.connectMaintenance(ctx.config().maintenanceDatabase())) {
             Catalog catalog = new Catalog(conn);
             // the lock is held until the connection closes at the end of this block (session advisory locks end with

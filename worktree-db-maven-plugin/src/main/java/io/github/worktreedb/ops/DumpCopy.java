@@ -139,7 +139,7 @@ final class DumpCopy {
         List<Process> processes = ProcessBuilder.startPipeline(List.of(dump, restore));
         Thread killer = new Thread(() -> processes.forEach(Process::destroyForcibly), "worktree-db dump cleanup");
         Runtime.getRuntime().addShutdownHook(killer);
-        try (Connection progress = ctx.server().connectMaintenance(ctx.config().maintenanceDatabase())) {
+        try (Connection progress = ctx.target().connector().connectMaintenance(ctx.config().maintenanceDatabase())) {
             Catalog catalog = new Catalog(progress);
             Process last = processes.get(1);
             while (!last.waitFor(PROGRESS_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {

@@ -41,7 +41,7 @@ public final class ResetOperation {
         String target = ctx.database();
         boolean fromEmpty = ctx.config().fromEmpty();
         CloneOperation clone = new CloneOperation(ctx, log, confirmation, pluginVersion);
-        try (DatabaseLock lock = DatabaseLock.acquire(ctx.server(), ctx.config().maintenanceDatabase(), target, log)) {
+        try (DatabaseLock lock = DatabaseLock.acquire(ctx.target().connector(), ctx.config().maintenanceDatabase(), target, log)) {
             Catalog catalog = lock.catalog();
             Map<String, Catalog.DatabaseFacts> facts = catalog.facts(ctx.main().name(), target);
             Catalog.DatabaseFacts mainFacts = facts.get(ctx.main().name());

@@ -60,7 +60,7 @@ public final class StatusOperation {
         StatusReport.Migrations migrations;
         StatusReport.Seeds seeds;
         List<StatusReport.OtherDatabase> others = null;
-        try (Connection conn = ctx.server().connectMaintenance(ctx.config().maintenanceDatabase())) {
+        try (Connection conn = ctx.target().connector().connectMaintenance(ctx.config().maintenanceDatabase())) {
             Catalog catalog = new Catalog(conn);
             Catalog.DatabaseFacts facts = catalog.facts(ctx.database());
             boolean exists = facts.exists();
@@ -260,7 +260,7 @@ public final class StatusOperation {
     private StatusReport.Seeds seeds(List<String> problems) {
         SeedSettings settings = ctx.config().seed();
         Map<String, String[]> history = Map.of();
-        try (Connection conn = ctx.server().connect(ctx.database())) {
+        try (Connection conn = ctx.target().connector().connect(ctx.database())) {
             history = SeedOperation.readHistory(conn, settings.table());
         } catch (SQLException | WorktreeDbException e) {
             problems.add("cannot read the seed history: " + Secrets.redact(e.getMessage(), ctx.main().spec().password()));

@@ -10,15 +10,19 @@ import io.github.worktreedb.git.GitWorktree;
 import io.github.worktreedb.naming.DatabaseNamer;
 import io.github.worktreedb.postgres.Identifiers;
 import io.github.worktreedb.postgres.PgConnector;
+import io.github.worktreedb.transfer.Endpoint;
 
 /**
- * The facts every goal starts from, resolved once: the configuration, this worktree, the main
- * database and the name of this worktree's database.
+ * The facts every goal starts from, resolved once: the configuration, this worktree, the main database, and the two
+ * endpoints every copy goes between.
  *
+ * @param source the main database, where copies come from
+ * @param target this worktree's database; today on the main database's server, reached with its credentials
  * @param usesMainDatabase this worktree works on the main database itself (main worktree on the main branch)
  */
 public record WorktreeContext(
-        WorktreeDbConfig config, GitWorktree git, MainDatabase main, String database, boolean usesMainDatabase) {
+        WorktreeDbConfig config, GitWorktree git, MainDatabase main, Endpoint source, Endpoint target,
+        boolean usesMainDatabase) {
 
     public static WorktreeContext resolve(WorktreeDbConfig config, Log log) {
         GitWorktree git = GitWorktree.of(config.baseDir(), config.mainBranch());
@@ -34,26 +38,33 @@ public record WorktreeContext(
                         + "(from " + main.origin() + "). The worktree database must be another one: remove the setting "
                         + "to get " + DatabaseNamer.DEFAULT_PATTERN + ", or choose another name.");
             }
-            return new WorktreeContext(config, git, main, config.database(), false);
+            return of(config, git, main, config.database(), false);
         }
         if (git.isMainWorktree() && git.onMainBranch()) {
-            return new WorktreeContext(config, git, main, main.name(), true);
+            return of(config, git, main, main.name(), true);
         }
         String name = DatabaseNamer.name(config.namePattern(), main.name(), git.branchOrDirectory(), git.directoryName());
         if (name.equals(main.name())) {
             throw WorktreeDbException.user("worktree-db.namePattern='" + config.namePattern() + "' gives '" + name
                     + "', the main database's own name. Include ${branch} or ${worktree} in the pattern.");
         }
-        return new WorktreeContext(config, git, main, name, false);
+        return of(config, git, main, name, false);
+    }
+
+    private static WorktreeContext of(WorktreeDbConfig config, GitWorktree git, MainDatabase main, String database,
+            boolean usesMainDatabase) {
+        PgConnector mainServer = new PgConnector(main.spec(), main.origin(), config.connectTimeout());
+        return new WorktreeContext(config, git, main, new Endpoint(mainServer, main.name()),
+                new Endpoint(mainServer, database), usesMainDatabase);
+    }
+
+    /** The name of this worktree's database. */
+    public String database() {
+        return target.database();
     }
 
     /** How to reach this worktree's database. */
     public ConnectionSpec databaseSpec() {
-        return main.spec().withDatabase(database);
-    }
-
-    /** The server, reached with the main database's credentials. */
-    public PgConnector server() {
-        return new PgConnector(main.spec(), main.origin(), config.connectTimeout());
+        return target.spec();
     }
 }
