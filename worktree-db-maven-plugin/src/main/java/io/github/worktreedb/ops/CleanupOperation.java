@@ -79,7 +79,7 @@ public final class CleanupOperation {
         List<Skipped> skipped = new ArrayList<>();
         try (Connection conn = ctx.target().connector().connectMaintenance(ctx.config().maintenanceDatabase())) {
             Catalog catalog = new Catalog(conn);
-            for (OwnedDatabases.Owned o : OwnedDatabases.of(conn, ctx)) {
+            for (OwnedDatabases.Owned o : OwnedDatabases.of(conn, ctx, Marker.Kind.WORKTREE)) {
                 Marker m = o.marker();
                 boolean current = o.name().equals(ctx.database()) && !ctx.usesMainDatabase();
                 boolean detached = Boolean.TRUE.equals(m.detached());
@@ -135,7 +135,7 @@ public final class CleanupOperation {
             long start = System.nanoTime();
             try (DatabaseLock lock = DatabaseLock.acquire(ctx.target().connector(), ctx.config().maintenanceDatabase(), c.name(), log)) {
                 Optional<Marker> marker = lock.catalog().facts(c.name()).marker();
-                if (marker.isEmpty()) {
+                if (marker.isEmpty() || marker.get().kind() != Marker.Kind.WORKTREE) {
                     log.warn("Skipping " + c.name() + ": it is gone or no longer carries the worktree-db marker");
                     continue;
                 }

@@ -290,7 +290,7 @@ public final class StatusOperation {
         Set<Path> live = git.liveWorktrees();
         Set<String> branches = git.branches();
         List<StatusReport.OtherDatabase> out = new ArrayList<>();
-        for (OwnedDatabases.Owned o : OwnedDatabases.of(conn, ctx)) {
+        for (OwnedDatabases.Owned o : OwnedDatabases.of(conn, ctx, Marker.Kind.WORKTREE)) {
             Marker m = o.marker();
             boolean worktreeExists = m.worktree() != null && live.contains(Path.of(m.worktree()));
             out.add(new StatusReport.OtherDatabase(o.name(), m.branch(), m.worktree(), o.sizeBytes(), Sizes.human(o.sizeBytes()),
