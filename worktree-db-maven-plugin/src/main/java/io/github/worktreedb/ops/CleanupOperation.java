@@ -9,6 +9,7 @@ import io.github.worktreedb.git.GitWorktree;
 import io.github.worktreedb.postgres.Catalog;
 import io.github.worktreedb.postgres.DatabaseLock;
 import io.github.worktreedb.postgres.Marker;
+import io.github.worktreedb.postgres.SqlStates;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -147,7 +148,7 @@ public final class CleanupOperation {
                         Duration.ofNanos(System.nanoTime() - start), log);
             } catch (SQLException e) {
                 log.warn("Could not drop " + c.name() + ": " + Secrets.redact(e.getMessage(), ctx.main().spec().password())
-                        + ("55006".equals(e.getSQLState()) ? " (someone connected to it meanwhile; run again)" : ""));
+                        + (SqlStates.is(e, SqlStates.OBJECT_IN_USE) ? " (someone connected to it meanwhile; run again)" : ""));
             }
         }
         log.info("cleanup: dropped " + dropped.size() + " database(s), reclaimed " + Sizes.human(reclaimed));

@@ -9,8 +9,11 @@ import io.github.worktreedb.core.WorktreeDbException;
 import io.github.worktreedb.git.GitWorktree;
 import io.github.worktreedb.naming.DatabaseNamer;
 import io.github.worktreedb.postgres.Identifiers;
+import io.github.worktreedb.postgres.Marker;
 import io.github.worktreedb.postgres.PgConnector;
 import io.github.worktreedb.transfer.Endpoint;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 
 /**
  * The facts every goal starts from, resolved once: the configuration, this worktree, the main database, and the two
@@ -61,6 +64,15 @@ public record WorktreeContext(
     /** The name of this worktree's database. */
     public String database() {
         return target.database();
+    }
+
+    /**
+     * The marker this worktree's database gets (its kind and copy method are the copy engine's to fill in): what it was
+     * made from, for which branch and worktree, when, by which plugin version, in which repository.
+     */
+    public Marker newMarker(String pluginVersion) {
+        return new Marker(Marker.TOOL, pluginVersion, main.name(), git.branchOrDirectory(), git.root().toString(),
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), null, git.commonDir().toString(), git.isDetached());
     }
 
     /** How to reach this worktree's database. */

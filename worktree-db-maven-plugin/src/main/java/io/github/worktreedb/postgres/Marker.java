@@ -45,7 +45,7 @@ public record Marker(
 
     public static final String TOOL = "worktree-db";
     /** What 0.x wrote as {@code strategy} on a half-made dump copy, before markers had a kind. */
-    static final String LEGACY_IN_PROGRESS = "dump-in-progress";
+    public static final String LEGACY_IN_PROGRESS = "dump-in-progress";
     private static final JsonFactory JSON = new JsonFactory();
 
     /** What a marked database is. */

@@ -85,7 +85,7 @@ public final class PgConnector {
         try {
             return connect(maintenanceDatabase);
         } catch (WorktreeDbException e) {
-            if (e.getCause() instanceof SQLException sql && "3D000".equals(sql.getSQLState())
+            if (e.getCause() instanceof SQLException sql && SqlStates.is(sql, SqlStates.INVALID_CATALOG_NAME)
                     && !"template1".equals(maintenanceDatabase)) {
                 return connect("template1");
             }
@@ -99,7 +99,8 @@ public final class PgConnector {
      */
     public static boolean connectionLost(SQLException e) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
-        return state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")
+        return state.startsWith(SqlStates.CONNECTION_EXCEPTION_CLASS) || state.equals(SqlStates.ADMIN_SHUTDOWN)
+                || state.equals(SqlStates.CRASH_SHUTDOWN) || state.equals(SqlStates.CANNOT_CONNECT_NOW)
                 || e.getCause() instanceof java.io.IOException;
     }
 
@@ -111,12 +112,12 @@ public final class PgConnector {
         if (detail.endsWith(".")) {
             detail = detail.substring(0, detail.length() - 1);
         }
-        if (state.equals("28P01") || state.equals("28000")) {
+        if (state.equals(SqlStates.INVALID_PASSWORD) || state.equals(SqlStates.INVALID_AUTHORIZATION)) {
             return new WorktreeDbException(WorktreeDbException.Kind.USER, "PostgreSQL at " + where + " refused the login of user '"
                     + spec.user() + "': " + detail + ". Check the credentials in " + origin
                     + ", or set -Dworktree-db.username/-Dworktree-db.password or -Dworktree-db.serverId.", e);
         }
-        if (state.equals("3D000")) {
+        if (state.equals(SqlStates.INVALID_CATALOG_NAME)) {
             return new WorktreeDbException(WorktreeDbException.Kind.USER, "Database '" + database + "' does not exist on "
                     + where + ". If it is this worktree's database, create it with mvn worktree-db:clone; if it is the "
                     + "maintenance database, set -Dworktree-db.maintenanceDatabase to one the user '" + spec.user()
@@ -125,7 +126,7 @@ public final class PgConnector {
         if (e.getCause() instanceof java.net.SocketTimeoutException) {
             detail = "no answer within " + Math.max(1, connectTimeout.toSeconds()) + " s (" + detail + ")";
         }
-        if (state.startsWith("08") || e.getCause() instanceof java.io.IOException) {
+        if (state.startsWith(SqlStates.CONNECTION_EXCEPTION_CLASS) || e.getCause() instanceof java.io.IOException) {
             return new WorktreeDbException(WorktreeDbException.Kind.ENVIRONMENT, "Cannot reach PostgreSQL at " + where
                     + " (from " + origin + "): " + detail + ". Is the server running and listening there? Start it, "
                     + "or fix the host and port in " + origin + ".", e);
