@@ -12,6 +12,7 @@ import io.github.worktreedb.postgres.ClientTools;
 import io.github.worktreedb.postgres.Marker;
 import io.github.worktreedb.postgres.PgConnector;
 import io.github.worktreedb.postgres.SqlStates;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Optional;
@@ -55,9 +56,16 @@ public final class CopyEngine {
      * A copy about to be made: what it copies, where to, how, and the source's size.
      *
      * @param serverVersionNum the target server's {@code server_version_num}
+     * @param sourceVersionNum the source server's (the same server's, unless they differ)
      */
     public record Plan(Endpoint source, Endpoint target, CopyMethod method, long sourceBytes, int serverVersionNum,
-            String serverVersion) {}
+            String serverVersion, int sourceVersionNum) {
+
+        /** The newest major version of the two servers: pg_dump and pg_restore must be at least this new. */
+        int newestMajor() {
+            return Math.max(serverVersionNum, sourceVersionNum) / 10000;
+        }
+    }
 
     /** A copy that was made. */
     public record Copied(CopyMethod method, long bytes, Duration took) {}
@@ -99,12 +107,25 @@ public final class CopyEngine {
                 + "killed at the moment its copy completed; drop it (DROP DATABASE \"" + temp.name() + "\") and run again.");
     }
 
-    /** Chooses how to copy {@code source} to {@code target}; reads the server's version and the source's size. */
+    /**
+     * Chooses how to copy {@code source} to {@code target}; reads the servers' versions and the source's size. Two
+     * servers can only be copied between with a dump; the source's server is then asked on a connection of its own.
+     *
+     * @param catalog a maintenance session on the target's server
+     */
     public Plan plan(Catalog catalog, Endpoint source, Endpoint target) throws SQLException {
         int version = catalog.serverVersionNum();
-        long bytes = catalog.size(source.database());
-        return new Plan(source, target, choose(version, bytes, catalog, source.sameServer(target)), bytes, version,
-                catalog.serverVersion());
+        if (source.sameServer(target)) {
+            long bytes = catalog.size(source.database());
+            return new Plan(source, target, choose(version, bytes, catalog, true), bytes, version, catalog.serverVersion(),
+                    version);
+        }
+        try (Connection conn = source.connector().connectMaintenance(settings.maintenanceDatabase())) {
+            Catalog sourceCatalog = new Catalog(conn);
+            long bytes = sourceCatalog.size(source.database());
+            return new Plan(source, target, choose(version, bytes, catalog, false), bytes, version, catalog.serverVersion(),
+                    sourceCatalog.serverVersionNum());
+        }
     }
 
     private CopyMethod choose(int version, long sourceBytes, Catalog catalog, boolean sameServer) throws SQLException {
@@ -183,7 +204,7 @@ public final class CopyEngine {
     }
 
     private void dump(Catalog catalog, Plan plan, String temp, String owner, Marker marker) throws SQLException {
-        ClientTools.Tools tools = DumpRestore.tools(settings, plan.serverVersionNum() / 10000, plan.serverVersion());
+        ClientTools.Tools tools = DumpRestore.tools(settings, plan.newestMajor(), plan.serverVersion());
         catalog.createEmptyFrom(temp, "template0", owner);
         catalog.setComment(temp, marker.as(Marker.Kind.IN_PROGRESS, CopyMethod.DUMP.label()).toJson());
         try {

@@ -50,7 +50,7 @@ public final class ProgressLog implements ProgressListener {
             case FINISHED -> {
                 if (shown) {
                     log.info("  " + e.subject() + ": " + amount(e.unit(), e.done()) + " in " + seconds(e.elapsed())
-                            + rate(e) + "");
+                            + rate(e));
                 }
                 shown = false;
             }
