@@ -42,6 +42,7 @@ public final class PropertyNames {
     public static final String FAIL_ON = PREFIX + "failOn";
     public static final String CLEANUP_WHEN = PREFIX + "cleanupWhen";
     public static final String INCLUDE_CURRENT = PREFIX + "includeCurrent";
+    public static final String ISOLATION = PREFIX + "isolation";
 
     /** Published to the Maven project after a goal resolves this worktree's database. */
     public static final String PUBLISHED_JDBC_URL = PREFIX + "jdbcUrl";

@@ -76,6 +76,10 @@ public class StatusMojo extends AbstractReportingMojo {
                     if (!r.migrations().versionCollisions().isEmpty()) {
                         out.add("version collision(s) with the main branch: " + String.join(", ", r.migrations().versionCollisions()));
                     }
+                    if (r.coordination() != null) {
+                        r.coordination().collisions().forEach(c -> out.add("version collision: " + c.text()));
+                        r.coordination().order().forEach(o -> out.add("order: " + o.text()));
+                    }
                 }
                 case "behind" -> {
                     if (!r.migrations().onMainNotHere().isEmpty()) {

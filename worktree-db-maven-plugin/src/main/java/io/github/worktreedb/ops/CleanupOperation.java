@@ -95,9 +95,16 @@ public final class CleanupOperation {
                                     : worktreeGone ? "worktree " + m.worktree() + " is gone" : null;
                         };
                 if (reason == null) {
+                    String either = " (-D" + PropertyNames.CLEANUP_WHEN + "=either drops it too)";
                     if (current) {
                         skipped.add(new Skipped(o.name(), "this worktree's database (add -D" + PropertyNames.INCLUDE_CURRENT
                                 + "=true to drop it)"));
+                    } else if (when == When.BRANCH_GONE && worktreeGone) {
+                        skipped.add(new Skipped(o.name(), "worktree " + m.worktree() + " is gone, but branch " + m.branch()
+                                + " remains" + either));
+                    } else if (when == When.WORKTREE_GONE && branchGone) {
+                        skipped.add(new Skipped(o.name(), "branch " + m.branch() + " is gone, but worktree " + m.worktree()
+                                + " remains" + either));
                     }
                     continue;
                 }

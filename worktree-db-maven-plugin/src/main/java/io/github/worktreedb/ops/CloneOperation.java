@@ -61,6 +61,11 @@ public final class CloneOperation {
         long start = System.nanoTime();
         String main = ctx.source().database();
         String target = ctx.database();
+        if (ctx.config().isolation() == io.github.worktreedb.config.Isolation.SHARED) {
+            log.info("isolation=shared: every worktree uses the main database " + main + " itself, so there is nothing to "
+                    + "clone.");
+            return new Result(Outcome.MAIN_WORKTREE, main, null, -1, elapsed(start));
+        }
         if (ctx.usesMainDatabase()) {
             log.info("This is the main worktree on the main branch (" + ctx.git().mainBranch() + "): its database is " + main
                     + " itself, so there is nothing to clone.");

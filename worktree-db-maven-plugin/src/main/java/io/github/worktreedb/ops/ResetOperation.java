@@ -96,7 +96,8 @@ public final class ResetOperation {
             SeedOperation.Result seeded = new SeedOperation(ctx, log, confirmation).underLock(lock).run();
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             String outcome = (fromEmpty ? "rebuilt from empty" : "copied from " + ctx.main().name()) + ", at version "
-                    + migrated.version() + ", " + seeded.applied() + " seed file(s)";
+                    + migrated.version() + ", " + seeded.applied() + " seed file(s)"
+                    + (sessions > 0 ? "; ended its " + sessions + " open session(s)" : "");
             log.info("Reset " + target + ": " + outcome + " (" + Sizes.seconds(took) + ")");
             History.append(ctx.git(), "reset", target, outcome, took, log);
             return new Result(true, migrated.version(), seeded.applied());

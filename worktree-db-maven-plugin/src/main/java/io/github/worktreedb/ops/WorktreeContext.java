@@ -21,7 +21,8 @@ import java.time.temporal.ChronoUnit;
  *
  * @param source the main database, where copies come from
  * @param target this worktree's database; today on the main database's server, reached with its credentials
- * @param usesMainDatabase this worktree works on the main database itself (main worktree on the main branch)
+ * @param usesMainDatabase this worktree works on the main database itself (main worktree on the main branch, or any
+ *     worktree with {@code isolation=shared})
  */
 public record WorktreeContext(
         WorktreeDbConfig config, GitWorktree git, MainDatabase main, Endpoint source, Endpoint target,
@@ -31,6 +32,10 @@ public record WorktreeContext(
         GitWorktree git = GitWorktree.of(config.baseDir(), config.mainBranch());
         MainDatabase main = MainDatabaseLocator.locate(config, git, log);
         log.debug("Main database " + main.spec() + " from " + main.origin());
+        if (config.isolation() == io.github.worktreedb.config.Isolation.SHARED) {
+            // isolation=shared: every worktree works on the main database itself
+            return of(config, git, main, main.name(), true);
+        }
         if (config.database() != null) {
             if (!Identifiers.fits(config.database())) {
                 throw WorktreeDbException.user("worktree-db.database='" + config.database() + "' is not a usable database "

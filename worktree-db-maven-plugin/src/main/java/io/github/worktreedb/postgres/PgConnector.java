@@ -104,6 +104,20 @@ public final class PgConnector {
                 || e.getCause() instanceof java.io.IOException;
     }
 
+    /**
+     * The server answered and refused the login (28P01 wrong password, 28000 no such role or no pg_hba.conf entry,
+     * 08004 the driver had no password to send): never "cannot reach", and never the password.
+     */
+    private WorktreeDbException loginRefused(String where, String detail, SQLException e) {
+        String why = SqlStates.CONNECTION_REJECTED.equals(e.getSQLState()) && spec.password() == null
+                ? "it asked for a password and none was given"
+                : detail;
+        return new WorktreeDbException(WorktreeDbException.Kind.USER, "PostgreSQL at " + where + " answered, but refused the "
+                + "login of user '" + spec.user() + "': " + why + ". The credentials came from " + origin + ". Fix the user "
+                + "or password there, or give them with -Dworktree-db.username and -Dworktree-db.password (or "
+                + "-Dworktree-db.serverId for a settings.xml <server>).", e);
+    }
+
     private WorktreeDbException connectFailure(String database, SQLException e) {
         String where = spec.hosts().stream().map(ConnectionSpec.HostPort::display)
                 .collect(java.util.stream.Collectors.joining(", "));
@@ -112,10 +126,9 @@ public final class PgConnector {
         if (detail.endsWith(".")) {
             detail = detail.substring(0, detail.length() - 1);
         }
-        if (state.equals(SqlStates.INVALID_PASSWORD) || state.equals(SqlStates.INVALID_AUTHORIZATION)) {
-            return new WorktreeDbException(WorktreeDbException.Kind.USER, "PostgreSQL at " + where + " refused the login of user '"
-                    + spec.user() + "': " + detail + ". Check the credentials in " + origin
-                    + ", or set -Dworktree-db.username/-Dworktree-db.password or -Dworktree-db.serverId.", e);
+        if (state.equals(SqlStates.INVALID_PASSWORD) || state.equals(SqlStates.INVALID_AUTHORIZATION)
+                || state.equals(SqlStates.CONNECTION_REJECTED)) {
+            return loginRefused(where, detail, e);
         }
         if (state.equals(SqlStates.INVALID_CATALOG_NAME)) {
             return new WorktreeDbException(WorktreeDbException.Kind.USER, "Database '" + database + "' does not exist on "

@@ -21,6 +21,8 @@ public final class SqlStates {
     public static final String ADMIN_SHUTDOWN = "57P01";
     public static final String CRASH_SHUTDOWN = "57P02";
     public static final String CANNOT_CONNECT_NOW = "57P03";
+    /** {@code sqlserver_rejected_establishment_of_sqlconnection}: pg_hba.conf refused the login. */
+    public static final String CONNECTION_REJECTED = "08004";
     /** Class 08: connection exceptions. */
     public static final String CONNECTION_EXCEPTION_CLASS = "08";
 

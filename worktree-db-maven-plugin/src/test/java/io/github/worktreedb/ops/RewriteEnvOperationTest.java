@@ -73,7 +73,10 @@ class RewriteEnvOperationTest {
 
         WorktreeContext ctx = WorktreeContext.resolve(WorktreeDbConfig.builder(wt).build(), Log.NONE);
         assertThat(ctx.main().name()).isEqualTo("shop");
-        assertThat(ctx.main().origin()).isEqualTo(".env (original kept by rewrite-env):2 (DATABASE_URL)");
+        // the file that was read, by its real path, and what it is
+        assertThat(ctx.main().origin()).isEqualTo(ctx.git().backupOf(".env") + ":2 (DATABASE_URL) - the original of .env, "
+                + "kept by rewrite-env");
+        assertThat(ctx.git().backupOf(".env")).isRegularFile();
         assertThat(ctx.database()).isEqualTo("shop_feature_y");
     }
 
@@ -102,18 +105,28 @@ class RewriteEnvOperationTest {
     }
 
     @Test
-    void aTrackedFileIsNeverWrittenAndTheUserIsToldHowToOverrideIt() throws Exception {
+    void aTrackedFileNamingTheMainDatabaseFailsTheGoalUntilItsOverrideIsWritten() throws Exception {
         repo.write("backend/.env", "DATABASE_URL=postgres://app:s3cr%40t@localhost/shop\n");
         repo.git("add", "-f", "backend/.env");
         repo.commitAll("commit an env file");
         Path wt = repo.addWorktree(tmp.resolve("shop-tracked"), "feature/tracked");
         String before = Files.readString(wt.resolve("backend/.env"));
-        rewrite(wt, false);
+        // the rule: never a success while an env value still names the main database
+        assertThatThrownBy(() -> rewrite(wt, false)).isInstanceOf(WorktreeDbException.class)
+                .hasMessageContaining("backend/.env:1 is tracked by git, so rewrite-env never changes it, but it names the "
+                        + "main database shop")
+                .hasMessageContaining("DATABASE_URL=postgres://app:****@localhost/shop_feature_tracked")
+                .hasMessageContaining("-Dworktree-db.overrideEnvFile=.env.local")
+                .hasMessageContaining("Nothing was changed")
+                .message().doesNotContain("s3cr");
         assertThat(Files.readString(wt.resolve("backend/.env"))).isEqualTo(before);
-        assertThat(lines).anySatisfy(l -> assertThat(l)
-                .startsWith("WARN backend/.env is tracked by git, so rewrite-env never changes it")
-                .contains("DATABASE_URL=postgres://app:****@localhost/shop_feature_tracked")
-                .doesNotContain("s3cr"));
+        assertThat(wt.resolve(".env")).doesNotExist();
+
+        WorktreeDbConfig config = WorktreeDbConfig.builder(wt).overrideEnvFile(".env.local").build();
+        new RewriteEnvOperation(WorktreeContext.resolve(config, log), log).run();
+        assertThat(Files.readString(wt.resolve("backend/.env"))).isEqualTo(before);
+        assertThat(Files.readString(wt.resolve(".env.local"))).isEqualTo("# for this worktree's database, written by "
+                + "worktree-db rewrite-env\nDATABASE_URL=postgres://app:s3cr%40t@localhost/shop_feature_tracked\n");
     }
 
     @Test
@@ -179,18 +192,19 @@ class RewriteEnvOperationTest {
         repo.commitAll("application config");
         Path wt = repo.addWorktree(tmp.resolve("shop-spring"), "feature/spring");
 
-        rewrite(wt, false);
+        assertThatThrownBy(() -> rewrite(wt, false)).hasMessageContaining("backend/.env:1 is tracked by git")
+                .hasMessageContaining("DB_NAME=shop_feature_spring");
+        assertThat(wt.resolve(".env")).doesNotExist();
+
+        lines.clear();
+        WorktreeDbConfig config = WorktreeDbConfig.builder(wt).overrideEnvFile(".env.local").build();
+        new RewriteEnvOperation(WorktreeContext.resolve(config, log), log).run();
         String out = String.join("\n", lines);
         assertThat(out).contains("WARN api/src/main/resources/application.properties:2 (spring.datasource.url) names the main "
                 + "database shop; rewrite-env does not edit tracked application configuration. Instead, set "
                 + "SPRING_DATASOURCE_URL=jdbc:postgresql://localhost:5432/shop_feature_spring?sslmode=disable for this worktree");
         assertThat(out).contains("worker/src/main/resources/application-dev.yml:4 (url)")
                 .contains("QUARKUS_DATASOURCE_JDBC_URL=jdbc:postgresql://localhost/shop_feature_spring");
-        assertThat(wt.resolve(".env.local")).doesNotExist();
-
-        lines.clear();
-        WorktreeDbConfig config = WorktreeDbConfig.builder(wt).overrideEnvFile(".env.local").build();
-        new RewriteEnvOperation(WorktreeContext.resolve(config, log), log).run();
         assertThat(Files.readString(wt.resolve(".env.local"))).isEqualTo("""
                 # for this worktree's database, written by worktree-db rewrite-env
                 DB_NAME=shop_feature_spring
