@@ -64,7 +64,7 @@ public final class MigrateOperation {
         long start = System.nanoTime();
         ConnectionSpec db = ctx.databaseSpec();
         DatabaseLock lock = heldLock != null ? heldLock
-                : DatabaseLock.acquire(ctx.server(), ctx.config().maintenanceDatabase(), db.database(), log);
+                : DatabaseLock.acquire(ctx.target().connector(), ctx.config().maintenanceDatabase(), db.database(), log);
         try (AutoCloseable logging = FlywayLogging.to(log)) {
             requireDatabase(lock.catalog(), db.database());
             return migrate(db, start);

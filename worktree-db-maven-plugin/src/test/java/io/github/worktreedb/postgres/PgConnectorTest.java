@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * (a server that accepts but never answers: {@code CloneMojoTest}); once logged in, that limit must be gone, or a
  * copy or restore taking longer than it would be cut off mid-way.
  */
-class PgServerTest {
+class PgConnectorTest {
 
     static final TestPostgres PG = TestPostgres.get();
     static TestPostgres.OwnedDatabase db;
@@ -35,19 +35,19 @@ class PgServerTest {
 
     @Test
     void onceLoggedInAConnectionHasNoReadTimeoutAndNamesItself() throws SQLException {
-        PgServer server = new PgServer(DatabaseUrls.parse(PG.url(db)), "a test", Duration.ofSeconds(1));
-        try (Connection c = server.connect(db.database()); Statement st = c.createStatement();
+        PgConnector connector = new PgConnector(DatabaseUrls.parse(PG.url(db)), "a test", Duration.ofSeconds(1));
+        try (Connection c = connector.connect(db.database()); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT current_setting('application_name')")) {
             assertThat(c.getNetworkTimeout()).as("read timeout (ms) after the login").isZero();
             rs.next();
-            assertThat(rs.getString(1)).isEqualTo(PgServer.APPLICATION_NAME);
+            assertThat(rs.getString(1)).isEqualTo(PgConnector.APPLICATION_NAME);
         }
     }
 
     @Test
     void aSocketTimeoutGivenInTheUrlStaysInForce() throws SQLException {
-        PgServer server = new PgServer(DatabaseUrls.parse(PG.url(db) + "?socketTimeout=42"), "a test", Duration.ofSeconds(1));
-        try (Connection c = server.connect(db.database())) {
+        PgConnector connector = new PgConnector(DatabaseUrls.parse(PG.url(db) + "?socketTimeout=42"), "a test", Duration.ofSeconds(1));
+        try (Connection c = connector.connect(db.database())) {
             assertThat(c.getNetworkTimeout()).isEqualTo(42_000);
         }
     }
