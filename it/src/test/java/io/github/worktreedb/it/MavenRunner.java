@@ -101,6 +101,32 @@ public final class MavenRunner {
                 .redirectOutput(log.toFile()).start();
     }
 
+    /**
+     * Runs Maven interactively (no {@code -B}) in {@code dir} with its standard input closed (read from
+     * {@code /dev/null}): nobody can answer a prompt. (maven-invoker keeps the input open until the build ends, so a
+     * prompt there waits for ever, as in a piped build nobody types into.)
+     */
+    public static Result runWithClosedInput(Path dir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("maven.home"), "bin", "mvn").toString(),
+                "-Dmaven.repo.local=" + System.getProperty("it.repo"),
+                "-Dmaven.repo.local.tail=" + System.getProperty("it.userRepo"), "-Dstyle.color=never"));
+        cmd.addAll(List.of(args));
+        Path out = java.nio.file.Files.createTempFile("mvn-closed-input", ".log");
+        long start = System.currentTimeMillis();
+        Process build = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectOutput(out.toFile()).start();
+        if (!build.waitFor(300, java.util.concurrent.TimeUnit.SECONDS)) {
+            build.destroyForcibly();
+            throw new AssertionError("the build did not end within 5 minutes:\n" + java.nio.file.Files.readString(out));
+        }
+        String log = java.nio.file.Files.readString(out);
+        java.nio.file.Files.delete(out);
+        for (String secret : SECRETS) {
+            assertThat(log).as("a build log shows a password").doesNotContain(secret);
+        }
+        return new Result(build.exitValue(), log, System.currentTimeMillis() - start);
+    }
+
     /** Runs Maven interactively (no {@code -B}) in {@code dir}, typing {@code input} on its standard input. */
     public static Result runInteractive(Path dir, String input, String... args) {
         return run(dir, null, input, args);

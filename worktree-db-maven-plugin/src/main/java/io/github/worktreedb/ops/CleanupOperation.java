@@ -9,6 +9,7 @@ import io.github.worktreedb.git.GitWorktree;
 import io.github.worktreedb.postgres.Catalog;
 import io.github.worktreedb.postgres.DatabaseLock;
 import io.github.worktreedb.postgres.Marker;
+import io.github.worktreedb.postgres.SqlStates;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -77,9 +78,9 @@ public final class CleanupOperation {
         Set<String> branches = git.branches();
         List<Candidate> candidates = new ArrayList<>();
         List<Skipped> skipped = new ArrayList<>();
-        try (Connection conn = ctx.server().connectMaintenance(ctx.config().maintenanceDatabase())) {
+        try (Connection conn = ctx.target().connector().connectMaintenance(ctx.config().maintenanceDatabase())) {
             Catalog catalog = new Catalog(conn);
-            for (OwnedDatabases.Owned o : OwnedDatabases.of(conn, ctx)) {
+            for (OwnedDatabases.Owned o : OwnedDatabases.of(conn, ctx, Marker.Kind.WORKTREE)) {
                 Marker m = o.marker();
                 boolean current = o.name().equals(ctx.database()) && !ctx.usesMainDatabase();
                 boolean detached = Boolean.TRUE.equals(m.detached());
@@ -140,9 +141,9 @@ public final class CleanupOperation {
         long reclaimed = 0;
         for (Candidate c : plan.candidates()) {
             long start = System.nanoTime();
-            try (DatabaseLock lock = DatabaseLock.acquire(ctx.server(), ctx.config().maintenanceDatabase(), c.name(), log)) {
+            try (DatabaseLock lock = DatabaseLock.acquire(ctx.target().connector(), ctx.config().maintenanceDatabase(), c.name(), log)) {
                 Optional<Marker> marker = lock.catalog().facts(c.name()).marker();
-                if (marker.isEmpty()) {
+                if (marker.isEmpty() || marker.get().kind() != Marker.Kind.WORKTREE) {
                     log.warn("Skipping " + c.name() + ": it is gone or no longer carries the worktree-db marker");
                     continue;
                 }
@@ -154,7 +155,7 @@ public final class CleanupOperation {
                         Duration.ofNanos(System.nanoTime() - start), log);
             } catch (SQLException e) {
                 log.warn("Could not drop " + c.name() + ": " + Secrets.redact(e.getMessage(), ctx.main().spec().password())
-                        + ("55006".equals(e.getSQLState()) ? " (someone connected to it meanwhile; run again)" : ""));
+                        + (SqlStates.is(e, SqlStates.OBJECT_IN_USE) ? " (someone connected to it meanwhile; run again)" : ""));
             }
         }
         log.info("cleanup: dropped " + dropped.size() + " database(s), reclaimed " + Sizes.human(reclaimed));

@@ -64,7 +64,7 @@ public final class MigrateOperation {
         long start = System.nanoTime();
         ConnectionSpec db = ctx.databaseSpec();
         DatabaseLock lock = heldLock != null ? heldLock
-                : DatabaseLock.acquire(ctx.server(), ctx.config().maintenanceDatabase(), db.database(), log);
+                : DatabaseLock.acquire(ctx.target().connector(), ctx.config().maintenanceDatabase(), db.database(), log);
         try (AutoCloseable logging = FlywayLogging.to(log)) {
             requireDatabase(lock.catalog(), db.database());
             return migrate(db, start);
@@ -143,11 +143,11 @@ public final class MigrateOperation {
             return baseline(flyway, db, missing, start);
         }
         MigrateResult result = flyway.migrate();
-        io.github.worktreedb.coordination.MigrateChecks.after(ctx, result.migrations, log);
         for (MigrateOutput m : result.migrations) {
             log.info("Applied " + (m.version == null || m.version.isEmpty() ? "repeatable" : "V" + m.version) + " "
                     + m.description + " (" + fileName(m.filepath) + ") in " + m.executionTime + " ms");
         }
+        io.github.worktreedb.coordination.MigrateChecks.after(ctx, result.migrations, log);
         String version = result.targetSchemaVersion == null ? current : result.targetSchemaVersion;
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         log.info("Migrated " + db.database() + " to version " + version + " (" + result.migrationsExecuted
