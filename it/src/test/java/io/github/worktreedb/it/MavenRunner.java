@@ -99,6 +99,18 @@ public final class MavenRunner {
         return run(dir, null, input, args);
     }
 
+    /** Runs Maven in batch mode in {@code dir} with these extra environment variables (e.g. a coding agent's). */
+    public static Result runWithEnv(Path dir, java.util.Map<String, String> env, String... args) {
+        ENV.set(env);
+        try {
+            return run(dir, null, null, args);
+        } finally {
+            ENV.remove();
+        }
+    }
+
+    private static final ThreadLocal<java.util.Map<String, String>> ENV = new ThreadLocal<>();
+
     private static Result run(Path dir, Consumer<String> echo, String input, String... args) {
         List<String> lines = Collections.synchronizedList(new ArrayList<>());
         InvocationRequest request = new DefaultInvocationRequest();
@@ -113,6 +125,9 @@ public final class MavenRunner {
         goals.add("-Dstyle.color=never");
         request.addArgs(goals);
         request.setShellEnvironmentInherited(true);
+        if (ENV.get() != null) {
+            ENV.get().forEach(request::addShellEnvironment);
+        }
         request.setOutputHandler(line -> {
             lines.add(line);
             if (echo != null) {

@@ -32,6 +32,7 @@ import java.util.List;
  * @param allowRemote destructive goals may act on a server that is not this machine
  * @param fromEmpty {@code reset} rebuilds from an empty database (migrate, seed) instead of copying main
  * @param pgBin directory of pg_dump and pg_restore for dump-based copies, or {@code null} to search
+ * @param safety target, name-bound consent, lock safety, lint, rehearsal and audit
  */
 public record WorktreeDbConfig(
         Path baseDir,
@@ -58,7 +59,8 @@ public record WorktreeDbConfig(
         SeedSettings seed,
         boolean allowRemote,
         boolean fromEmpty,
-        String pgBin) {
+        String pgBin,
+        SafetySettings safety) {
 
     public static final List<String> DEFAULT_ENV_FILES = List.of(".env", "backend/.env", "frontend/.env.local");
 
@@ -71,6 +73,7 @@ public record WorktreeDbConfig(
         portStep = portStep <= 0 ? 10 : portStep;
         migration = migration == null ? MigrationSettings.defaults(baseDir) : migration;
         seed = seed == null ? SeedSettings.defaults(baseDir) : seed;
+        safety = safety == null ? SafetySettings.defaults() : safety;
     }
 
     /** A configuration with defaults for everything but the project directory (for tests and tools). */
@@ -105,6 +108,7 @@ public record WorktreeDbConfig(
         private boolean allowRemote;
         private boolean fromEmpty;
         private String pgBin;
+        private SafetySettings safety;
 
         private Builder(Path baseDir) {
             this.baseDir = baseDir;
@@ -134,13 +138,14 @@ public record WorktreeDbConfig(
         public Builder allowRemote(boolean v) { allowRemote = v; return this; }
         public Builder fromEmpty(boolean v) { fromEmpty = v; return this; }
         public Builder pgBin(String v) { pgBin = v; return this; }
+        public Builder safety(SafetySettings v) { safety = v; return this; }
 
         public WorktreeDbConfig build() {
             return new WorktreeDbConfig(baseDir, envFiles, blankToNull(url), blankToNull(username), emptyToNull(password),
                     credentialsOrigin, namePattern, blankToNull(database), blankToNull(mainBranch), strategy, force,
                     terminateConnections, yes, interactive, dryRun, maintenanceDatabase, connectTimeout, ports, portStep,
                     blankToNull(overrideEnvFile), migration, seed, allowRemote, fromEmpty,
-                    blankToNull(pgBin));
+                    blankToNull(pgBin), safety);
         }
 
         private static String blankToNull(String s) {

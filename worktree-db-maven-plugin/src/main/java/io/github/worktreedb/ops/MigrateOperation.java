@@ -62,6 +62,7 @@ public final class MigrateOperation {
     public Result run() {
         long start = System.nanoTime();
         ConnectionSpec db = ctx.databaseSpec();
+        Guards.refuseConfirmForAnotherDatabase(ctx, db.database());
         DatabaseLock lock = heldLock != null ? heldLock
                 : DatabaseLock.acquire(ctx.server(), ctx.config().maintenanceDatabase(), db.database(), log);
         try (AutoCloseable logging = FlywayLogging.to(log)) {
@@ -104,18 +105,16 @@ public final class MigrateOperation {
             log.info(db.database() + " is up to date at version " + current + ".");
             return new Result(current, 0, missing, false);
         }
-        boolean main = ctx.usesMainDatabase();
-        boolean remote = !db.isLocal();
-        if (main || remote) {
-            String plan = "Migrate " + (main ? "the main database " : "") + db.database()
-                    + (remote ? " on " + db.primary().display() + ", which is not this machine," : "") + " with "
-                    + pending.size() + " pending migration(s):" + listing(pending) + risky(pending);
-            if (!Confirmation.proceed(ctx.config(), confirmation, plan, log)) {
+        Consent.Stakes stakes = new Consent.Stakes(Protection.read(ctx.server(), db.database()), ctx.usesMainDatabase(),
+                !db.isLocal());
+        if (stakes.any() || ctx.config().dryRun()) {
+            String plan = (ctx.config().dryRun() && !stakes.any() ? "Would apply to " + db.database() + ":"
+                    : "Migrate " + (stakes.main() ? "the main database " : "") + db.database()
+                            + (stakes.remote() ? " on " + db.primary().display() + ", which is not this machine," : "")
+                            + " with " + pending.size() + " pending migration(s):") + listing(pending) + risky(pending);
+            if (!Consent.decide(ctx, confirmation, db.database(), stakes, plan, log).go()) {
                 return new Result(current, 0, missing, false);
             }
-        } else if (ctx.config().dryRun()) {
-            log.info("[dry run] Would apply to " + db.database() + ":" + listing(pending));
-            return new Result(current, 0, missing, false);
         }
         MigrateResult result = flyway.migrate();
         for (MigrateOutput m : result.migrations) {

@@ -56,6 +56,9 @@ public final class ResetOperation {
                 throw WorktreeDbException.user("Refusing to reset " + target + ": it was not created by worktree-db (it has "
                         + "no worktree-db marker), so the plugin never drops it.");
             }
+            if (exists) {
+                Guards.refuseProtected(ctx, target, "reset");
+            }
             int sessions = exists ? catalog.sessions(target).size() : 0;
             String plan = "Reset " + target + ": " + (exists ? "drop it (" + Sizes.human(catalog.size(target))
                     + (sessions > 0 ? ", ending its " + sessions + " open session(s)" : "") + "), " : "")

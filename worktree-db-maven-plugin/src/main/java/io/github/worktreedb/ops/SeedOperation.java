@@ -82,6 +82,7 @@ public final class SeedOperation {
         SeedSettings settings = ctx.config().seed();
         List<SeedFile> files = files(settings);
         ConnectionSpec db = ctx.databaseSpec();
+        Guards.refuseConfirmForAnotherDatabase(ctx, db.database());
         if (files.isEmpty()) {
             log.info("No seed files (*.sql) in " + settings.directories() + "; nothing to seed.");
             return new Result(0, 0, List.of());
@@ -140,15 +141,15 @@ public final class SeedOperation {
     }
 
     private boolean confirmedForMainOrRemote(ConnectionSpec db, List<SeedFile> toApply) {
-        boolean main = ctx.usesMainDatabase();
-        boolean remote = !db.isLocal();
-        if (!main && !remote) {
+        Consent.Stakes stakes = new Consent.Stakes(Protection.read(ctx.server(), db.database()), ctx.usesMainDatabase(),
+                !db.isLocal());
+        if (!stakes.any()) {
             return true;
         }
-        String plan = "Seed " + (main ? "the main database " : "") + db.database()
-                + (remote ? " on " + db.primary().display() + ", which is not this machine," : "") + " with "
+        String plan = "Seed " + (stakes.main() ? "the main database " : "") + db.database()
+                + (stakes.remote() ? " on " + db.primary().display() + ", which is not this machine," : "") + " with "
                 + String.join(", ", toApply.stream().map(SeedFile::name).toList()) + ".";
-        return Confirmation.proceed(ctx.config(), confirmation, plan, log);
+        return Consent.decide(ctx, confirmation, db.database(), stakes, plan, log).go();
     }
 
     private Map<String, String[]> history(Connection conn, String table) throws SQLException {

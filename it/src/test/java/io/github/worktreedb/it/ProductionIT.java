@@ -1,0 +1,100 @@
+package io.github.worktreedb.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.worktreedb.testing.TestPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Production-grade goals: target=main, protect/unprotect, name-bound consent, in real builds against a real PostgreSQL. */
+class ProductionIT {
+
+    static final TestPostgres PG = TestPostgres.get();
+
+    private static Sample sample(String name) {
+        Sample s = Sample.create(name, "<configuration><baselineOnMigrate>true</baselineOnMigrate></configuration>");
+        s.repo.write("src/main/resources/db/migration/V2__loyalty.sql",
+                "ALTER TABLE customer ADD COLUMN points int NOT NULL DEFAULT 0;\n");
+        s.repo.commitAll("a migration");
+        s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");
+        return s;
+    }
+
+    @Test
+    void targetMainOnADetachedHeadMigratesTheMainDatabaseAndCreatesNothingElse() {
+        Sample s = sample("target-main");
+        Path ci = s.repo.addDetachedWorktree(s.dir.resolve("ci-checkout"));
+        List<String> before = PG.databasesStartingWith(s.main);
+
+        MavenRunner.Result declined = MavenRunner.run(ci, "worktree-db:migrate", "-Dworktree-db.target=main");
+        assertThat(declined.succeeded()).as(declined.log()).isTrue();
+        assertThat(declined.log()).contains("Migrate the main database " + s.main + " with 1 pending migration(s):");
+
+        MavenRunner.Result wrong = MavenRunner.run(ci, "worktree-db:migrate", "-Dworktree-db.target=main",
+                "-Dworktree-db.confirm=" + s.main + "_ci");
+        MavenRunner.assertCleanFailure(wrong, "-Dworktree-db.confirm=" + s.main + "_ci does not name the database this goal "
+                + "acts on, " + s.main + ".");
+
+        MavenRunner.Result r = MavenRunner.run(ci, "worktree-db:migrate", "-Dworktree-db.target=main",
+                "-Dworktree-db.confirm=" + s.main);
+        assertThat(r.succeeded()).as(r.log()).isTrue();
+        assertThat(r.log()).contains("Migrated " + s.main + " to version 2");
+        assertThat(PG.queryIn(s.main, "SELECT max(version::int) FROM flyway_schema_history")).isEqualTo("2");
+        assertThat(PG.databasesStartingWith(s.main)).as("no other database appears").isEqualTo(before);
+    }
+
+    @Test
+    void aProtectedDatabaseRefusesEveryDestructiveGoalAndIsMigratedOnlyWithItsName() throws Exception {
+        Sample s = sample("protected");
+        Path wt = s.worktree("feature/prot");
+        String target = s.main + "_feature_prot";
+        assertThat(MavenRunner.run(wt, "worktree-db:clone", "worktree-db:migrate").succeeded()).isTrue();
+
+        MavenRunner.Result p = MavenRunner.run(wt, "worktree-db:protect");
+        assertThat(p.succeeded()).as(p.log()).isTrue();
+        assertThat(p.log()).contains("Protected " + target + " (protected since ");
+        assertThat(PG.queryIn(target, "SELECT database FROM worktree_db.protection")).isEqualTo(target);
+        assertThat(PG.comment(target)).as("the ownership marker stays as it was").contains("\"tool\":\"worktree-db\"")
+                .doesNotContain("\"protected");
+
+        MavenRunner.assertCleanFailure(MavenRunner.run(wt, "worktree-db:reset", "-Dworktree-db.yes=true"),
+                "Refusing to reset " + target + ": it is protected (protected since");
+        MavenRunner.assertCleanFailure(MavenRunner.run(wt, "worktree-db:clone", "-Dworktree-db.force=true",
+                "-Dworktree-db.yes=true"), "Refusing to drop and re-create " + target + ": it is protected");
+        MavenRunner.Result cleanup = MavenRunner.run(wt, "worktree-db:cleanup", "-Dworktree-db.includeCurrent=true",
+                "-Dworktree-db.yes=true");
+        assertThat(cleanup.succeeded()).as(cleanup.log()).isTrue();
+        assertThat(cleanup.log()).contains("kept " + target + ": this worktree's database (asked for), but it is protected since");
+        assertThat(PG.exists(target)).isTrue();
+
+        Files.writeString(wt.resolve("src/main/resources/db/migration/V3__tier.sql"), "ALTER TABLE customer ADD COLUMN tier text;\n");
+        MavenRunner.Result yes = MavenRunner.run(wt, "worktree-db:migrate", "-Dworktree-db.yes=true");
+        assertThat(yes.succeeded()).as(yes.log()).isTrue();
+        assertThat(yes.log()).contains("Not done: " + target + " is protected (protected since")
+                .contains("In batch mode add -Dworktree-db.confirm=" + target + " (-Dworktree-db.yes=true is not enough");
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'tier'")).isEqualTo("0");
+
+        MavenRunner.Result agent = MavenRunner.runWithEnv(wt, Map.of("CLAUDECODE", "1"), "worktree-db:migrate",
+                "-Dworktree-db.yes=true");
+        assertThat(agent.log()).contains("Not done: this build runs under a coding agent, Claude Code (CLAUDECODE), and "
+                + target + " is protected");
+
+        MavenRunner.assertCleanFailure(MavenRunner.run(wt, "worktree-db:migrate", "-Dworktree-db.confirm=" + s.main),
+                "-Dworktree-db.confirm=" + s.main + " does not name the database this goal acts on, " + target);
+        MavenRunner.Result named = MavenRunner.runWithEnv(wt, Map.of("CLAUDECODE", "1"), "worktree-db:migrate",
+                "-Dworktree-db.confirm=" + target);
+        assertThat(named.succeeded()).as(named.log()).isTrue();
+        assertThat(named.log()).contains("Migrated " + target + " to version 3");
+
+        MavenRunner.Result keep = MavenRunner.run(wt, "worktree-db:unprotect", "-Dworktree-db.yes=true");
+        assertThat(keep.log()).contains("Not done: " + target + " is protected");
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM worktree_db.protection")).isEqualTo("1");
+        MavenRunner.Result un = MavenRunner.run(wt, "worktree-db:unprotect", "-Dworktree-db.confirm=" + target);
+        assertThat(un.succeeded()).as(un.log()).isTrue();
+        assertThat(un.log()).contains("Unprotected " + target);
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM worktree_db.protection")).isEqualTo("0");
+    }
+}
