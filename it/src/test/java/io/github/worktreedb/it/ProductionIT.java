@@ -97,4 +97,56 @@ class ProductionIT {
         assertThat(un.log()).contains("Unprotected " + target);
         assertThat(PG.queryIn(target, "SELECT count(*) FROM worktree_db.protection")).isEqualTo("0");
     }
+
+    @Test
+    void lintJudgesPendingMigrationsOnlyAndALockTimeoutNamesTheBlockerAndLeavesNothingApplied() throws Exception {
+        Sample s = Sample.create("lint", "<configuration><baselineOnMigrate>true</baselineOnMigrate></configuration>");
+        s.repo.write("src/main/resources/db/migration/V2__total.sql", "ALTER TABLE orders ALTER COLUMN total TYPE numeric(12,2);\n");
+        s.repo.commitAll("a migration");
+        s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");
+        Path wt = s.worktree("feature/lint");
+        String target = s.main + "_feature_lint";
+        MavenRunner.Result first = MavenRunner.run(wt, "worktree-db:clone", "worktree-db:migrate");
+        assertThat(first.succeeded()).as(first.log()).isTrue();
+        assertThat(first.log()).contains("[WARNING] V2__total.sql:1: [column-type-change] ALTER TABLE orders ALTER COLUMN "
+                + "total TYPE numeric(12,2) — changing a column's type usually rewrites the table");
+
+        Files.writeString(wt.resolve("src/main/resources/db/migration/V3__risky.sql"), """
+                CREATE INDEX orders_total ON orders(total);
+                ALTER TABLE customer
+                  DROP COLUMN name;
+                -- renaming is fine here: nothing reads this column yet   worktree-db:ignore rename-column
+                ALTER TABLE orders RENAME COLUMN total TO amount;
+                """);
+        MavenRunner.Result lint = MavenRunner.run(wt, "worktree-db:lint");
+        assertThat(lint.succeeded()).as(lint.log()).isTrue();
+        assertThat(lint.log()).contains("V3__risky.sql:1: [index-not-concurrent]").contains("V3__risky.sql:2: [drop-column]")
+                .contains("lint: 1 pending migration(s) of " + target + " checked, 2 finding(s)")
+                .doesNotContain("V2__total.sql").doesNotContain("[rename-column]");
+        MavenRunner.assertCleanFailure(MavenRunner.run(wt, "worktree-db:lint", "-Dworktree-db.failOn=lint"),
+                "lint: 2 finding(s) in pending migrations (-Dworktree-db.failOn=lint)");
+        MavenRunner.assertCleanFailure(MavenRunner.run(wt, "worktree-db:migrate", "-Dworktree-db.failOn=lint"),
+                "Nothing was applied to " + target);
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'name'")).isEqualTo("1");
+        MavenRunner.Result status = MavenRunner.run(wt, "worktree-db:status");
+        assertThat(status.log()).contains("V3__risky.sql:2: [drop-column]");
+
+        try (java.sql.Connection holder = PG.admin(target)) {
+            holder.createStatement().execute("SET application_name = 'nightly-report'");
+            holder.setAutoCommit(false);
+            holder.createStatement().execute("LOCK TABLE customer IN ACCESS SHARE MODE");
+            String pid = PG.queryIn(target, "SELECT pid FROM pg_stat_activity WHERE application_name = 'nightly-report'");
+            MavenRunner.Result blocked = MavenRunner.run(wt, "worktree-db:migrate", "-Dworktree-db.lockTimeout=1s");
+            MavenRunner.assertCleanFailure(blocked, "V3__risky.sql timed out",
+                    "canceling statement due to lock timeout",
+                    "It waited for a lock held by pid " + pid + " (application 'nightly-report', user ",
+                    "It was rolled back; nothing of it is applied.");
+            holder.rollback();
+        }
+        assertThat(PG.queryIn(target, "SELECT to_regclass('orders_total') IS NULL")).isEqualTo("t");
+        assertThat(PG.queryIn(target, "SELECT max(version::int) FROM flyway_schema_history")).isEqualTo("2");
+        MavenRunner.Result retry = MavenRunner.run(wt, "worktree-db:migrate", "-Dworktree-db.lockTimeout=1s");
+        assertThat(retry.succeeded()).as(retry.log()).isTrue();
+        assertThat(PG.queryIn(target, "SELECT max(version::int) FROM flyway_schema_history")).isEqualTo("3");
+    }
 }

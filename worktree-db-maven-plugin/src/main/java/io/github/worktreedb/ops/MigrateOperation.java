@@ -7,7 +7,9 @@ import io.github.worktreedb.core.Secrets;
 import io.github.worktreedb.core.WorktreeDbException;
 import io.github.worktreedb.flyway.FlywayLogging;
 import io.github.worktreedb.flyway.Migrations;
-import io.github.worktreedb.flyway.RiskyStatements;
+import io.github.worktreedb.lint.Finding;
+import io.github.worktreedb.lint.Linter;
+import io.github.worktreedb.lint.PendingMigrations;
 import io.github.worktreedb.postgres.Catalog;
 import io.github.worktreedb.postgres.DatabaseLock;
 import java.io.IOException;
@@ -46,6 +48,7 @@ public final class MigrateOperation {
     private final Log log;
     private final Confirmation confirmation;
     private DatabaseLock heldLock;
+    private LockWatch watch;
 
     public MigrateOperation(WorktreeContext ctx, Log log, Confirmation confirmation) {
         this.ctx = ctx;
@@ -107,15 +110,43 @@ public final class MigrateOperation {
         }
         Consent.Stakes stakes = new Consent.Stakes(Protection.read(ctx.server(), db.database()), ctx.usesMainDatabase(),
                 !db.isLocal());
+        Timeouts timeouts = Timeouts.of(ctx.config().safety(), stakes);
+        List<Finding> findings = new Linter(new Linter.Options(stakes.protection().isPresent(), timeouts.lock() != null))
+                .lint(PendingMigrations.files(pending));
+        findings.forEach(f -> log.warn(f.describe()));
+        if (!findings.isEmpty() && ctx.config().safety().failOnLint()) {
+            throw WorktreeDbException.user(lintFailure(findings.size()) + " Nothing was applied to " + db.database() + ".");
+        }
         if (stakes.any() || ctx.config().dryRun()) {
             String plan = (ctx.config().dryRun() && !stakes.any() ? "Would apply to " + db.database() + ":"
                     : "Migrate " + (stakes.main() ? "the main database " : "") + db.database()
                             + (stakes.remote() ? " on " + db.primary().display() + ", which is not this machine," : "")
-                            + " with " + pending.size() + " pending migration(s):") + listing(pending) + risky(pending);
+                            + " with " + pending.size() + " pending migration(s):") + listing(pending)
+                    + (findings.isEmpty() ? "" : "\n" + findings.size() + " lint finding(s), listed above.")
+                    + timeouts.describe();
             if (!Consent.decide(ctx, confirmation, db.database(), stakes, plan, log).go()) {
                 return new Result(current, 0, missing, false);
             }
         }
+        if (timeouts.any()) {
+            try (LockWatch w = LockWatch.start(ctx.server(), ctx.config().maintenanceDatabase(), log)) {
+                watch = w;
+                log.info("Migrating " + db.database() + " with" + timeouts.describe().replace("\n", " "));
+                return applied(Migrations.flyway(db, ctx.config().migration(), timeouts.initSql(w.applicationName())), db,
+                        current, missing, start);
+            }
+        }
+        return applied(flyway, db, current, missing, start);
+    }
+
+    /** The message that fails the build on lint findings. */
+    public static String lintFailure(int findings) {
+        return "lint: " + findings + " finding(s) in pending migrations (-D" + PropertyNames.FAIL_ON + "=lint). Make each "
+                + "statement safe, or, when it is safe here (e.g. the table is small), add the comment "
+                + "-- worktree-db:ignore <rule-id> in the statement or on the line above it.";
+    }
+
+    private Result applied(Flyway flyway, ConnectionSpec db, String current, List<String> missing, long start) {
         MigrateResult result = flyway.migrate();
         for (MigrateOutput m : result.migrations) {
             log.info("Applied " + (m.version == null || m.version.isEmpty() ? "repeatable" : "V" + m.version) + " "
@@ -143,6 +174,15 @@ public final class MigrateOperation {
         String line = e.getLineNumber() > 0 ? " at line " + e.getLineNumber() : "";
         String pg = postgresMessage(e);
         String state = e.getSqlState() == null ? "" : " (SQL state " + e.getSqlState() + ")";
+        if (("55P03".equals(e.getSqlState()) || "57014".equals(e.getSqlState())) && e.isExecutableInTransaction()) {
+            List<LockWatch.Blocker> blockers = watch == null ? List.of() : watch.blockers();
+            String who = blockers.isEmpty() ? "" : " It waited for a lock held by "
+                    + blockers.stream().map(LockWatch.Blocker::describe).collect(Collectors.joining("; ")) + ".";
+            String end = blockers.isEmpty() ? "" : " (or end it: SELECT pg_terminate_backend(" + blockers.get(0).pid() + "))";
+            return new WorktreeDbException(WorktreeDbException.Kind.USER, "Migration " + file + " timed out" + line + ": " + pg
+                    + state + "." + who + " It was rolled back; nothing of it is applied. Run migrate again when that "
+                    + "session is done" + end + "; -D" + PropertyNames.LOCK_TIMEOUT + " sets how long to wait.", e);
+        }
         if (lostConnection(e)) {
             return WorktreeDbException.environment("The connection to the server broke while applying " + file + ": " + pg
                     + state + ". The server stopped or restarted; " + (e.isExecutableInTransaction()
@@ -182,22 +222,6 @@ public final class MigrateOperation {
 
     private static String listing(List<MigrationInfo> pending) {
         return pending.stream().map(i -> "\n  " + describe(i) + " (" + i.getScript() + ")").collect(Collectors.joining());
-    }
-
-    private static String risky(List<MigrationInfo> pending) {
-        List<String> warnings = new ArrayList<>();
-        for (MigrationInfo i : pending) {
-            String location = i.getPhysicalLocation();
-            if (location == null || location.isEmpty() || !Files.isRegularFile(Path.of(location))) {
-                continue;
-            }
-            try {
-                warnings.addAll(RiskyStatements.find(i.getScript(), Files.readString(Path.of(location), StandardCharsets.UTF_8)));
-            } catch (IOException ignored) {
-                // the migration itself will report an unreadable file
-            }
-        }
-        return warnings.isEmpty() ? "" : "\nRisky statements:" + warnings.stream().map(w -> "\n  " + w).collect(Collectors.joining());
     }
 
     private static String fileName(String path) {
