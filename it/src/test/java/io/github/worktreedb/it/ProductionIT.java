@@ -60,7 +60,8 @@ class ProductionIT {
         assertThat(PG.comment(target)).as("the ownership marker stays as it was").contains("\"tool\":\"worktree-db\"")
                 .doesNotContain("\"protected");
 
-        MavenRunner.assertCleanFailure(MavenRunner.run(wt, "worktree-db:reset", "-Dworktree-db.yes=true"),
+        MavenRunner.assertCleanFailure(MavenRunner.run(wt, "worktree-db:reset", "-Dworktree-db.yes=true",
+                "-Dworktree-db.auditFile=target/audit.jsonl"),
                 "Refusing to reset " + target + ": it is protected (protected since");
         MavenRunner.assertCleanFailure(MavenRunner.run(wt, "worktree-db:clone", "-Dworktree-db.force=true",
                 "-Dworktree-db.yes=true"), "Refusing to drop and re-create " + target + ": it is protected");
@@ -88,6 +89,20 @@ class ProductionIT {
                 "-Dworktree-db.confirm=" + target);
         assertThat(named.succeeded()).as(named.log()).isTrue();
         assertThat(named.log()).contains("Migrated " + target + " to version 3");
+
+        String jsonl = Files.readString(s.repo.root().resolve(".git/worktree-db/history.jsonl"));
+        assertThat(jsonl).contains("\"goal\":\"reset\",\"database\":\"" + target + "\",\"outcome\":\"refused\"")
+                .contains("\"goal\":\"migrate\",\"database\":\"" + target + "\",\"outcome\":\"declined\"")
+                .contains("\"outcome\":\"applied\",\"detail\":\"1 migration(s), now at version 3\",\"versions\":[\"V3\"],"
+                        + "\"protectedDatabase\":true")
+                .contains("\"agent\":\"Claude Code (CLAUDECODE)\"");
+        assertThat(Files.readString(wt.resolve("target/audit.jsonl"))).as("the CI artifact")
+                .contains("\"goal\":\"reset\",\"database\":\"" + target + "\",\"outcome\":\"refused\"");
+        assertThat(PG.queryIn(target, "SELECT string_agg(goal || ':' || outcome, ',' ORDER BY id) FROM worktree_db.audit"))
+                .as("the record inside the protected database").isEqualTo(
+                        "protect:protected,reset:refused,clone:refused,migrate:declined,migrate:declined,migrate:applied");
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM worktree_db.audit WHERE git_commit IS NOT NULL AND os_user IS NOT NULL"))
+                .isEqualTo("6");
 
         MavenRunner.Result keep = MavenRunner.run(wt, "worktree-db:unprotect", "-Dworktree-db.yes=true");
         assertThat(keep.log()).contains("Not done: " + target + " is protected");
@@ -127,7 +142,7 @@ class ProductionIT {
                 "lint: 2 finding(s) in pending migrations (-Dworktree-db.failOn=lint)");
         MavenRunner.assertCleanFailure(MavenRunner.run(wt, "worktree-db:migrate", "-Dworktree-db.failOn=lint"),
                 "Nothing was applied to " + target);
-        assertThat(PG.queryIn(target, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'name'")).isEqualTo("1");
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'customer' AND column_name = 'name'")).isEqualTo("1");
         MavenRunner.Result status = MavenRunner.run(wt, "worktree-db:status");
         assertThat(status.log()).contains("V3__risky.sql:2: [drop-column]");
 

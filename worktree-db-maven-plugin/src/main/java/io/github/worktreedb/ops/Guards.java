@@ -30,9 +30,12 @@ public final class Guards {
      * A database stamped by {@code protect} is never reset, restored, imported into, re-created or dropped, from any
      * machine: the stamp is inside the database.
      */
-    public static void refuseProtected(WorktreeContext ctx, String database, String action) {
+    public static void refuseProtected(WorktreeContext ctx, String goal, String database, String action) {
         Protection.read(ctx.server(), database).ifPresent(stamp -> {
-            throw WorktreeDbException.user(refusalOfProtected(database, action, stamp));
+            String refusal = refusalOfProtected(database, action, stamp);
+            Audit.record(ctx, goal, database, "refused", refusal, null, true, java.time.Duration.ZERO,
+                    io.github.worktreedb.core.Log.NONE);
+            throw WorktreeDbException.user(refusal);
         });
     }
 

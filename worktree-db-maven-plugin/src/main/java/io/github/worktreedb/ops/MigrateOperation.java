@@ -49,6 +49,8 @@ public final class MigrateOperation {
     private final Confirmation confirmation;
     private DatabaseLock heldLock;
     private LockWatch watch;
+    private Consent.Stakes stakes;
+    private List<MigrationInfo> pendingNow = List.of();
 
     public MigrateOperation(WorktreeContext ctx, Log log, Confirmation confirmation) {
         this.ctx = ctx;
@@ -72,7 +74,9 @@ public final class MigrateOperation {
             requireDatabase(lock.catalog(), db.database());
             return migrate(db, start);
         } catch (FlywayMigrateException e) {
-            throw failed(e);
+            WorktreeDbException failure = failed(e);
+            audit("failed", failure.getMessage(), versions(pendingNow), start);
+            throw failure;
         } catch (FlywayException e) {
             throw new WorktreeDbException(WorktreeDbException.Kind.USER, "Flyway cannot migrate " + db.database() + ": "
                     + Secrets.redact(e.getMessage(), db.password()), e);
@@ -110,11 +114,14 @@ public final class MigrateOperation {
         }
         Consent.Stakes stakes = new Consent.Stakes(Protection.read(ctx.server(), db.database()), ctx.usesMainDatabase(),
                 !db.isLocal());
+        this.stakes = stakes;
+        this.pendingNow = pending;
         Timeouts timeouts = Timeouts.of(ctx.config().safety(), stakes);
         List<Finding> findings = new Linter(new Linter.Options(stakes.protection().isPresent(), timeouts.lock() != null))
                 .lint(PendingMigrations.files(pending));
         findings.forEach(f -> log.warn(f.describe()));
         if (!findings.isEmpty() && ctx.config().safety().failOnLint()) {
+            audit("refused", findings.size() + " lint finding(s)", versions(pending), start);
             throw WorktreeDbException.user(lintFailure(findings.size()) + " Nothing was applied to " + db.database() + ".");
         }
         if (stakes.any() || ctx.config().dryRun()) {
@@ -124,7 +131,11 @@ public final class MigrateOperation {
                             + " with " + pending.size() + " pending migration(s):") + listing(pending)
                     + (findings.isEmpty() ? "" : "\n" + findings.size() + " lint finding(s), listed above.")
                     + timeouts.describe();
-            if (!Consent.decide(ctx, confirmation, db.database(), stakes, plan, log).go()) {
+            Consent.Decision decision = Consent.decide(ctx, confirmation, db.database(), stakes, plan, log);
+            if (!decision.go()) {
+                if (decision == Consent.Decision.DECLINED) {
+                    audit("declined", pending.size() + " pending migration(s) not applied", versions(pending), start);
+                }
                 return new Result(current, 0, missing, false);
             }
         }
@@ -156,9 +167,20 @@ public final class MigrateOperation {
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         log.info("Migrated " + db.database() + " to version " + version + " (" + result.migrationsExecuted
                 + " migration(s), " + Sizes.seconds(took) + ")");
-        History.append(ctx.git(), "migrate", db.database(), "applied " + result.migrationsExecuted + ", now at version "
-                + version, took, log);
+        audit("applied", result.migrationsExecuted + " migration(s), now at version " + version,
+                result.migrations.stream().map(m -> m.version == null || m.version.isEmpty() ? m.description : "V" + m.version)
+                        .toList(), start);
         return new Result(version, result.migrationsExecuted, missing, true);
+    }
+
+    private void audit(String outcome, String detail, List<String> versions, long start) {
+        Audit.record(ctx, "migrate", ctx.database(), outcome, detail, versions,
+                stakes == null ? null : stakes.protection().isPresent(), Duration.ofNanos(System.nanoTime() - start), log);
+    }
+
+    private static List<String> versions(List<MigrationInfo> pending) {
+        return pending.stream().map(i -> i.getVersion() == null ? i.getDescription() : "V" + i.getVersion().getVersion())
+                .toList();
     }
 
     private static void requireDatabase(Catalog catalog, String database) throws SQLException {

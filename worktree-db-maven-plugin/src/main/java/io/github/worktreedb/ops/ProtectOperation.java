@@ -42,7 +42,8 @@ public final class ProtectOperation {
             log.info((again ? "Renewed the protection of " : "Protected ") + database + " (" + stamp.describe() + "): reset, "
                     + "restore, import, clone -D" + PropertyNames.FORCE + " and cleanup refuse it on every machine; migrate "
                     + "and seed need -D" + PropertyNames.CONFIRM + "=" + database + " in batch mode.");
-            History.append(ctx.git(), "protect", database, "protected", Duration.ofNanos(System.nanoTime() - start), log);
+            Audit.record(ctx, "protect", database, "protected", stamp.describe(), null, true,
+                    Duration.ofNanos(System.nanoTime() - start), log);
             return Optional.of(stamp);
         } catch (SQLException e) {
             throw WorktreeDbException.environment("Cannot protect " + database + ": "
@@ -66,13 +67,16 @@ public final class ProtectOperation {
                     + " and cleanup could then drop it.";
             Consent.Decision decision = Consent.decide(ctx, confirmation, database, stakes, plan, log);
             if (!decision.go()) {
-                History.append(ctx.git(), "unprotect", database, decision == Consent.Decision.DRY_RUN ? "dry run" : "declined",
-                        Duration.ofNanos(System.nanoTime() - start), log);
+                if (decision == Consent.Decision.DECLINED) {
+                    Audit.record(ctx, "unprotect", database, "declined", null, null, true,
+                            Duration.ofNanos(System.nanoTime() - start), log);
+                }
                 return false;
             }
             Protection.remove(conn);
             log.info("Unprotected " + database + " (it was " + stamp.get().describe() + ").");
-            History.append(ctx.git(), "unprotect", database, "unprotected", Duration.ofNanos(System.nanoTime() - start), log);
+            Audit.record(ctx, "unprotect", database, "unprotected", "it was " + stamp.get().describe(), null, false,
+                    Duration.ofNanos(System.nanoTime() - start), log);
             return true;
         } catch (SQLException e) {
             throw WorktreeDbException.environment("Cannot unprotect " + database + ": "

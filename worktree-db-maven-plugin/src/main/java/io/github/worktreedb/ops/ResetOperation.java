@@ -57,7 +57,7 @@ public final class ResetOperation {
                         + "no worktree-db marker), so the plugin never drops it.");
             }
             if (exists) {
-                Guards.refuseProtected(ctx, target, "reset");
+                Guards.refuseProtected(ctx, "reset", target, "reset");
             }
             int sessions = exists ? catalog.sessions(target).size() : 0;
             String plan = "Reset " + target + ": " + (exists ? "drop it (" + Sizes.human(catalog.size(target))
