@@ -39,9 +39,12 @@ class ProductionIT {
                 + "acts on, " + s.main + ".");
 
         MavenRunner.Result r = MavenRunner.run(ci, "worktree-db:migrate", "-Dworktree-db.target=main",
-                "-Dworktree-db.confirm=" + s.main);
+                "-Dworktree-db.confirm=" + s.main, "-Dworktree-db.rehearse=true");
         assertThat(r.succeeded()).as(r.log()).isTrue();
-        assertThat(r.log()).contains("Migrated " + s.main + " to version 2");
+        assertThat(r.log()).containsPattern("Rehearsing on wtdb_rehearse_\\w+, a copy of " + s.main + " made in")
+                .containsPattern("Rehearsal: V2 loyalty took \\d+ ms; held customer AccessExclusiveLock")
+                .contains("Migrated " + s.main + " to version 2");
+        assertThat(PG.databasesStartingWith("wtdb_rehearse_")).as("the rehearsal copy is dropped").isEmpty();
         assertThat(PG.queryIn(s.main, "SELECT max(version::int) FROM flyway_schema_history")).isEqualTo("2");
         assertThat(PG.databasesStartingWith(s.main)).as("no other database appears").isEqualTo(before);
     }

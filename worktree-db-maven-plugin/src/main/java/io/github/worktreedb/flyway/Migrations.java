@@ -22,7 +22,8 @@ public final class Migrations {
     }
 
     /** As {@link #flyway(ConnectionSpec, MigrationSettings)}, running {@code initSql} on each connection Flyway opens. */
-    public static Flyway flyway(ConnectionSpec database, MigrationSettings settings, String initSql) {
+    public static Flyway flyway(ConnectionSpec database, MigrationSettings settings, String initSql,
+            org.flywaydb.core.api.callback.Callback... callbacks) {
         List<String> ignore = new ArrayList<>(List.of("*:missing", "*:future"));
         var config = Flyway.configure(Migrations.class.getClassLoader())
                 .loggers(FlywayLogging.class.getName())
@@ -43,6 +44,9 @@ public final class Migrations {
         config.getConfigurationExtension(PostgreSQLConfigurationExtension.class).setTransactionalLock(false);
         if (initSql != null) {
             config.initSql(initSql);
+        }
+        if (callbacks.length > 0) {
+            config.callbacks(callbacks);
         }
         if (!settings.schemas().isEmpty()) {
             config.schemas(settings.schemas().toArray(String[]::new));

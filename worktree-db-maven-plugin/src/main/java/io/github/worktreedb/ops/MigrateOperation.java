@@ -50,6 +50,7 @@ public final class MigrateOperation {
     private DatabaseLock heldLock;
     private LockWatch watch;
     private Consent.Stakes stakes;
+    private Catalog catalog;
     private List<MigrationInfo> pendingNow = List.of();
 
     public MigrateOperation(WorktreeContext ctx, Log log, Confirmation confirmation) {
@@ -72,6 +73,7 @@ public final class MigrateOperation {
                 : DatabaseLock.acquire(ctx.server(), ctx.config().maintenanceDatabase(), db.database(), log);
         try (AutoCloseable logging = FlywayLogging.to(log)) {
             requireDatabase(lock.catalog(), db.database());
+            catalog = lock.catalog();
             return migrate(db, start);
         } catch (FlywayMigrateException e) {
             WorktreeDbException failure = failed(e);
@@ -124,13 +126,18 @@ public final class MigrateOperation {
             audit("refused", findings.size() + " lint finding(s)", versions(pending), start);
             throw WorktreeDbException.user(lintFailure(findings.size()) + " Nothing was applied to " + db.database() + ".");
         }
+        List<Rehearsal.Step> rehearsal = ctx.config().safety().rehearse() && !ctx.config().dryRun()
+                ? new Rehearsal(ctx, log).run(catalog, db) : List.of();
         if (stakes.any() || ctx.config().dryRun()) {
             String plan = (ctx.config().dryRun() && !stakes.any() ? "Would apply to " + db.database() + ":"
                     : "Migrate " + (stakes.main() ? "the main database " : "") + db.database()
                             + (stakes.remote() ? " on " + db.primary().display() + ", which is not this machine," : "")
                             + " with " + pending.size() + " pending migration(s):") + listing(pending)
                     + (findings.isEmpty() ? "" : "\n" + findings.size() + " lint finding(s), listed above.")
-                    + timeouts.describe();
+                    + timeouts.describe()
+                    + (rehearsal.isEmpty() ? "" : "\nRehearsed on a copy: " + rehearsal.stream().map(r -> r.migration() + " "
+                            + r.millis() + " ms, " + (r.locks().isEmpty() ? "no table lock" : String.join(", ", r.locks())))
+                            .collect(Collectors.joining("; ")) + ".");
             Consent.Decision decision = Consent.decide(ctx, confirmation, db.database(), stakes, plan, log);
             if (!decision.go()) {
                 if (decision == Consent.Decision.DECLINED) {
