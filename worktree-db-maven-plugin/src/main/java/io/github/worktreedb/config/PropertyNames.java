@@ -48,6 +48,7 @@ public final class PropertyNames {
     public static final String STATEMENT_TIMEOUT = PREFIX + "statementTimeout";
     public static final String REHEARSE = PREFIX + "rehearse";
     public static final String AUDIT_FILE = PREFIX + "auditFile";
+    public static final String ISOLATION = PREFIX + "isolation";
 
     /** Published to the Maven project after a goal resolves this worktree's database. */
     public static final String PUBLISHED_JDBC_URL = PREFIX + "jdbcUrl";

@@ -32,6 +32,7 @@ import java.util.List;
  * @param allowRemote destructive goals may act on a server that is not this machine
  * @param fromEmpty {@code reset} rebuilds from an empty database (migrate, seed) instead of copying main
  * @param pgBin directory of pg_dump and pg_restore for dump-based copies, or {@code null} to search
+ * @param isolation how worktrees are kept apart: a database each, or all on the main database
  * @param safety target, name-bound consent, lock safety, lint, rehearsal and audit
  */
 public record WorktreeDbConfig(
@@ -60,6 +61,7 @@ public record WorktreeDbConfig(
         boolean allowRemote,
         boolean fromEmpty,
         String pgBin,
+        Isolation isolation,
         SafetySettings safety) {
 
     public static final List<String> DEFAULT_ENV_FILES = List.of(".env", "backend/.env", "frontend/.env.local");
@@ -73,6 +75,7 @@ public record WorktreeDbConfig(
         portStep = portStep <= 0 ? 10 : portStep;
         migration = migration == null ? MigrationSettings.defaults(baseDir) : migration;
         seed = seed == null ? SeedSettings.defaults(baseDir) : seed;
+        isolation = isolation == null ? Isolation.DATABASE : isolation;
         safety = safety == null ? SafetySettings.defaults() : safety;
     }
 
@@ -108,6 +111,7 @@ public record WorktreeDbConfig(
         private boolean allowRemote;
         private boolean fromEmpty;
         private String pgBin;
+        private Isolation isolation;
         private SafetySettings safety;
 
         private Builder(Path baseDir) {
@@ -138,6 +142,7 @@ public record WorktreeDbConfig(
         public Builder allowRemote(boolean v) { allowRemote = v; return this; }
         public Builder fromEmpty(boolean v) { fromEmpty = v; return this; }
         public Builder pgBin(String v) { pgBin = v; return this; }
+        public Builder isolation(Isolation v) { isolation = v; return this; }
         public Builder safety(SafetySettings v) { safety = v; return this; }
 
         public WorktreeDbConfig build() {
@@ -145,7 +150,7 @@ public record WorktreeDbConfig(
                     credentialsOrigin, namePattern, blankToNull(database), blankToNull(mainBranch), strategy, force,
                     terminateConnections, yes, interactive, dryRun, maintenanceDatabase, connectTimeout, ports, portStep,
                     blankToNull(overrideEnvFile), migration, seed, allowRemote, fromEmpty,
-                    blankToNull(pgBin), safety);
+                    blankToNull(pgBin), isolation, safety);
         }
 
         private static String blankToNull(String s) {

@@ -40,7 +40,7 @@ public final class LintOperation {
         Optional<Protection.Stamp> stamp = Optional.empty();
         List<Linter.MigrationFile> files;
         boolean exists;
-        try (Connection ignored = ctx.server().connect(database)) {
+        try (Connection ignored = ctx.target().connector().connect(database)) {
             exists = true;
         } catch (WorktreeDbException e) {
             if (!(e.getCause() instanceof SQLException sql && "3D000".equals(sql.getSQLState()))) {
@@ -51,7 +51,7 @@ public final class LintOperation {
             exists = false;
         }
         if (exists) {
-            stamp = Protection.read(ctx.server(), database);
+            stamp = Protection.read(ctx.target().connector(), database);
             try (AutoCloseable logging = FlywayLogging.to(log)) {
                 files = PendingMigrations.files(List.of(Migrations.flyway(ctx.databaseSpec(), ctx.config().migration())
                         .info().pending()));

@@ -71,7 +71,7 @@ public final class Audit {
     }
 
     private static void inDatabase(WorktreeContext ctx, Entry e, Log log) {
-        try (Connection conn = ctx.server().connect(e.database()); Statement st = conn.createStatement()) {
+        try (Connection conn = ctx.target().connector().connect(e.database()); Statement st = conn.createStatement()) {
             Protection.createSchema(st);
             try (PreparedStatement ps = conn.prepareStatement("INSERT INTO " + Protection.SCHEMA + ".audit (goal, outcome, "
                     + "detail, versions, os_user, host, git_commit, git_branch, agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {

@@ -56,33 +56,45 @@ public final class Consent {
             String plan, Log log) {
         Guards.refuseConfirmForAnotherDatabase(ctx, database);
         if (ctx.config().dryRun()) {
-            log.info("[dry run] " + plan);
+            plan.lines().findFirst().ifPresent(first -> log.info("[dry run] " + first));
+            plan.lines().skip(1).forEach(log::info);
             return Decision.DRY_RUN;
         }
         if (!stakes.any()) {
             return Decision.GO;
         }
-        boolean named = database.equals(ctx.config().safety().confirm());
-        if (named) {
+        if (database.equals(ctx.config().safety().confirm())) {
             return Decision.GO;
         }
         String how = "-D" + PropertyNames.CONFIRM + "=" + database;
         String agent = ctx.config().safety().agent();
         if (agent != null) {
-            log.warn(plan + "\nNot done: this build runs under a coding agent, " + agent + ", and " + stakes.describe(database)
+            plan.lines().forEach(log::warn);
+            log.warn("Not done: this build runs under a coding agent, " + agent + ", and " + stakes.describe(database)
                     + ". An agent changes such a database only with consent bound to its name, even with -D"
                     + PropertyNames.YES + "=true: ask the person you work for, and add " + how + " once they agree.");
             return Decision.DECLINED;
         }
-        if (stakes.protection().isPresent()) {
-            if (ctx.config().interactive()) {
-                return confirmation.confirm(plan + "\n" + stakes.describe(database) + ". Continue? [y/N]")
-                        ? Decision.GO : Decision.DECLINED;
-            }
-            log.warn(plan + "\nNot done: " + stakes.describe(database) + ". In batch mode add " + how + " (-D"
-                    + PropertyNames.YES + "=true is not enough for a protected database).");
+        if (stakes.protection().isEmpty()) {
+            return Confirmation.proceed(ctx.config(), confirmation, plan, log) ? Decision.GO : Decision.DECLINED;
+        }
+        String batch = "In batch mode add " + how + " (-D" + PropertyNames.YES + "=true is not enough for a protected "
+                + "database).";
+        if (!ctx.config().interactive() || confirmation.whyNotAsked() != null) {
+            plan.lines().forEach(log::warn);
+            log.warn("Not done: " + stakes.describe(database) + ". " + batch);
             return Decision.DECLINED;
         }
-        return Confirmation.proceed(ctx.config(), confirmation, plan, log) ? Decision.GO : Decision.DECLINED;
+        return switch (confirmation.ask(plan + "\n" + stakes.describe(database) + ". Continue? [y/N]")) {
+            case YES -> Decision.GO;
+            case NO -> {
+                log.warn("Not done: declined at the prompt; nothing was changed.");
+                yield Decision.DECLINED;
+            }
+            case NONE -> {
+                log.warn("Not done: nobody answered the prompt (no console, standard input closed). " + batch);
+                yield Decision.DECLINED;
+            }
+        };
     }
 }

@@ -31,7 +31,7 @@ public final class Guards {
      * machine: the stamp is inside the database.
      */
     public static void refuseProtected(WorktreeContext ctx, String goal, String database, String action) {
-        Protection.read(ctx.server(), database).ifPresent(stamp -> {
+        Protection.read(ctx.target().connector(), database).ifPresent(stamp -> {
             String refusal = refusalOfProtected(database, action, stamp);
             Audit.record(ctx, goal, database, "refused", refusal, null, true, java.time.Duration.ZERO,
                     io.github.worktreedb.core.Log.NONE);

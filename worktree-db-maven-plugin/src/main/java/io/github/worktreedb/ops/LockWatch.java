@@ -1,7 +1,7 @@
 package io.github.worktreedb.ops;
 
 import io.github.worktreedb.core.Log;
-import io.github.worktreedb.postgres.PgServer;
+import io.github.worktreedb.postgres.PgConnector;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -42,7 +42,7 @@ final class LockWatch implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
-    static LockWatch start(PgServer server, String maintenanceDatabase, Log log) {
+    static LockWatch start(PgConnector server, String maintenanceDatabase, Log log) {
         LockWatch w = new LockWatch(server.connectMaintenance(maintenanceDatabase));
         w.thread.start();
         return w;

@@ -5,6 +5,7 @@ import io.github.worktreedb.config.PropertyNames;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.Secrets;
 import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.flyway.FlywayErrors;
 import io.github.worktreedb.flyway.FlywayLogging;
 import io.github.worktreedb.flyway.Migrations;
 import io.github.worktreedb.lint.Finding;
@@ -12,13 +13,8 @@ import io.github.worktreedb.lint.Linter;
 import io.github.worktreedb.lint.PendingMigrations;
 import io.github.worktreedb.postgres.Catalog;
 import io.github.worktreedb.postgres.DatabaseLock;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -27,6 +23,7 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationState;
+import org.flywaydb.core.api.output.BaselineResult;
 import org.flywaydb.core.api.output.MigrateOutput;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.flywaydb.core.internal.exception.FlywayMigrateException;
@@ -70,18 +67,17 @@ public final class MigrateOperation {
         ConnectionSpec db = ctx.databaseSpec();
         Guards.refuseConfirmForAnotherDatabase(ctx, db.database());
         DatabaseLock lock = heldLock != null ? heldLock
-                : DatabaseLock.acquire(ctx.server(), ctx.config().maintenanceDatabase(), db.database(), log);
+                : DatabaseLock.acquire(ctx.target().connector(), ctx.config().maintenanceDatabase(), db.database(), log);
         try (AutoCloseable logging = FlywayLogging.to(log)) {
             requireDatabase(lock.catalog(), db.database());
             catalog = lock.catalog();
             return migrate(db, start);
-        } catch (FlywayMigrateException e) {
-            WorktreeDbException failure = failed(e);
+        } catch (FlywayException e) {
+            WorktreeDbException failure = e instanceof FlywayMigrateException m && timedOut(m)
+                    ? timeoutFailure(m, db.password())
+                    : FlywayErrors.translate(e, db.database(), ctx.config().migration(), db.password());
             audit("failed", failure.getMessage(), versions(pendingNow), start);
             throw failure;
-        } catch (FlywayException e) {
-            throw new WorktreeDbException(WorktreeDbException.Kind.USER, "Flyway cannot migrate " + db.database() + ": "
-                    + Secrets.redact(e.getMessage(), db.password()), e);
         } catch (WorktreeDbException e) {
             throw e;
         } catch (Exception e) {
@@ -101,7 +97,9 @@ public final class MigrateOperation {
                 : info.current().getVersion().getVersion();
         List<String> missing = Arrays.stream(info.all()).filter(i -> MISSING_LOCALLY.contains(i.getState()))
                 .map(MigrateOperation::describe).toList();
-        if (!missing.isEmpty()) {
+        var coordination = io.github.worktreedb.coordination.MigrateChecks.before(ctx, info.all(), log);
+        if (!missing.isEmpty() && (ctx.config().migration().strict()
+                || !io.github.worktreedb.coordination.MigrateChecks.shared(ctx))) {
             String text = db.database() + " has " + missing.size() + " applied migration(s) that this branch does not have "
                     + "(applied from main or another worktree): " + String.join(", ", missing) + ". Merge main to get them.";
             if (ctx.config().migration().strict()) {
@@ -110,12 +108,24 @@ public final class MigrateOperation {
             log.warn(text);
         }
         List<MigrationInfo> pending = List.of(info.pending());
-        if (pending.isEmpty()) {
+        // baselineOnMigrate on a database with tables and no history: the migrations up to baselineVersion count as
+        // applied; when none is above it, Flyway's migrate has nothing to run, and the baseline is written here
+        List<MigrationInfo> belowBaseline = Arrays.stream(info.all())
+                .filter(i -> i.getState() == MigrationState.BASELINE_IGNORED).toList();
+        boolean baselineOnly = pending.isEmpty() && !belowBaseline.isEmpty()
+                && Arrays.stream(info.all()).noneMatch(i -> i.getState().isApplied());
+        String baselineVersion = ctx.config().migration().baselineVersion();
+        List<String> failed = Arrays.stream(info.all()).filter(i -> i.getState().isFailed()).map(MigrateOperation::describe)
+                .toList();
+        if (!failed.isEmpty()) {
+            throw FlywayErrors.failedEarlier(db.database(), String.join(", ", failed), ctx.config().migration().table());
+        }
+        if (pending.isEmpty() && !baselineOnly) {
             log.info(db.database() + " is up to date at version " + current + ".");
             return new Result(current, 0, missing, false);
         }
-        Consent.Stakes stakes = new Consent.Stakes(Protection.read(ctx.server(), db.database()), ctx.usesMainDatabase(),
-                !db.isLocal());
+        Consent.Stakes stakes = new Consent.Stakes(Protection.read(ctx.target().connector(), db.database()),
+                ctx.usesMainDatabase(), !db.isLocal());
         this.stakes = stakes;
         this.pendingNow = pending;
         Timeouts timeouts = Timeouts.of(ctx.config().safety(), stakes);
@@ -126,18 +136,18 @@ public final class MigrateOperation {
             audit("refused", findings.size() + " lint finding(s)", versions(pending), start);
             throw WorktreeDbException.user(lintFailure(findings.size()) + " Nothing was applied to " + db.database() + ".");
         }
-        List<Rehearsal.Step> rehearsal = ctx.config().safety().rehearse() && !ctx.config().dryRun()
+        String baselineWork = "record version " + baselineVersion + " as the baseline of " + db.database() + " in "
+                + ctx.config().migration().table() + " (" + PropertyNames.BASELINE_ON_MIGRATE + "; " + listed(belowBaseline)
+                + (belowBaseline.size() == 1 ? " counts" : " count") + " as applied, none is above it)";
+        List<Rehearsal.Step> rehearsal = ctx.config().safety().rehearse() && !ctx.config().dryRun() && !baselineOnly
                 ? new Rehearsal(ctx, log).run(catalog, db) : List.of();
-        if (stakes.any() || ctx.config().dryRun()) {
-            String plan = (ctx.config().dryRun() && !stakes.any() ? "Would apply to " + db.database() + ":"
-                    : "Migrate " + (stakes.main() ? "the main database " : "") + db.database()
-                            + (stakes.remote() ? " on " + db.primary().display() + ", which is not this machine," : "")
-                            + " with " + pending.size() + " pending migration(s):") + listing(pending)
-                    + (findings.isEmpty() ? "" : "\n" + findings.size() + " lint finding(s), listed above.")
-                    + timeouts.describe()
-                    + (rehearsal.isEmpty() ? "" : "\nRehearsed on a copy: " + rehearsal.stream().map(r -> r.migration() + " "
-                            + r.millis() + " ms, " + (r.locks().isEmpty() ? "no table lock" : String.join(", ", r.locks())))
-                            .collect(Collectors.joining("; ")) + ".");
+        if (stakes.any()) {
+            String plan = "Migrate " + (stakes.main() ? "the main database " : "") + db.database()
+                    + (stakes.remote() ? " on " + db.primary().display() + ", which is not this machine," : "")
+                    + (baselineOnly ? ": " + baselineWork + "."
+                            : " with " + pending.size() + " pending migration(s):" + listing(pending)
+                                    + (findings.isEmpty() ? "" : "\n" + findings.size() + " lint finding(s), listed above.")
+                                    + timeouts.describe() + rehearsed(rehearsal) + coordination.plan());
             Consent.Decision decision = Consent.decide(ctx, confirmation, db.database(), stakes, plan, log);
             if (!decision.go()) {
                 if (decision == Consent.Decision.DECLINED) {
@@ -145,9 +155,20 @@ public final class MigrateOperation {
                 }
                 return new Result(current, 0, missing, false);
             }
+        } else if (ctx.config().dryRun()) {
+            if (baselineOnly) {
+                log.info("[dry run] Would " + baselineWork + ".");
+            } else {
+                log.info("[dry run] Would apply to " + db.database() + ":");
+                listing(pending).lines().filter(l -> !l.isEmpty()).forEach(log::info);
+            }
+            return new Result(current, 0, missing, false);
+        }
+        if (baselineOnly) {
+            return baseline(flyway, db, missing, start);
         }
         if (timeouts.any()) {
-            try (LockWatch w = LockWatch.start(ctx.server(), ctx.config().maintenanceDatabase(), log)) {
+            try (LockWatch w = LockWatch.start(ctx.target().connector(), ctx.config().maintenanceDatabase(), log)) {
                 watch = w;
                 log.info("Migrating " + db.database() + " with" + timeouts.describe().replace("\n", " "));
                 return applied(Migrations.flyway(db, ctx.config().migration(), timeouts.initSql(w.applicationName())), db,
@@ -157,19 +178,13 @@ public final class MigrateOperation {
         return applied(flyway, db, current, missing, start);
     }
 
-    /** The message that fails the build on lint findings. */
-    public static String lintFailure(int findings) {
-        return "lint: " + findings + " finding(s) in pending migrations (-D" + PropertyNames.FAIL_ON + "=lint). Make each "
-                + "statement safe, or, when it is safe here (e.g. the table is small), add the comment "
-                + "-- worktree-db:ignore <rule-id> in the statement or on the line above it.";
-    }
-
     private Result applied(Flyway flyway, ConnectionSpec db, String current, List<String> missing, long start) {
         MigrateResult result = flyway.migrate();
         for (MigrateOutput m : result.migrations) {
             log.info("Applied " + (m.version == null || m.version.isEmpty() ? "repeatable" : "V" + m.version) + " "
                     + m.description + " (" + fileName(m.filepath) + ") in " + m.executionTime + " ms");
         }
+        io.github.worktreedb.coordination.MigrateChecks.after(ctx, result.migrations, log);
         String version = result.targetSchemaVersion == null ? current : result.targetSchemaVersion;
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         log.info("Migrated " + db.database() + " to version " + version + " (" + result.migrationsExecuted
@@ -180,14 +195,19 @@ public final class MigrateOperation {
         return new Result(version, result.migrationsExecuted, missing, true);
     }
 
-    private void audit(String outcome, String detail, List<String> versions, long start) {
-        Audit.record(ctx, "migrate", ctx.database(), outcome, detail, versions,
-                stakes == null ? null : stakes.protection().isPresent(), Duration.ofNanos(System.nanoTime() - start), log);
+    /** Writes the baseline that {@code baselineOnMigrate} asks for when no migration is above {@code baselineVersion}. */
+    private Result baseline(Flyway flyway, ConnectionSpec db, List<String> missing, long start) {
+        BaselineResult baselined = flyway.baseline();
+        String version = baselined.baselineVersion == null ? ctx.config().migration().baselineVersion() : baselined.baselineVersion;
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        log.info("Baselined " + db.database() + " at version " + version + " (" + PropertyNames.BASELINE_ON_MIGRATE
+                + "): Flyway's history now starts there; no migration is above it (" + Sizes.seconds(took) + ")");
+        History.append(ctx.git(), "migrate", db.database(), "baselined at version " + version, took, log);
+        return new Result(version, 0, missing, true);
     }
 
-    private static List<String> versions(List<MigrationInfo> pending) {
-        return pending.stream().map(i -> i.getVersion() == null ? i.getDescription() : "V" + i.getVersion().getVersion())
-                .toList();
+    private static String listed(List<MigrationInfo> migrations) {
+        return migrations.stream().map(MigrateOperation::describe).collect(Collectors.joining(", "));
     }
 
     private static void requireDatabase(Catalog catalog, String database) throws SQLException {
@@ -197,60 +217,61 @@ public final class MigrateOperation {
         }
     }
 
-    private WorktreeDbException failed(FlywayMigrateException e) {
-        MigrationInfo m = e.getMigration();
-        String file = e.getAbsolutePathOnDisk() != null ? e.getAbsolutePathOnDisk() : m == null ? "?" : m.getScript();
-        String line = e.getLineNumber() > 0 ? " at line " + e.getLineNumber() : "";
-        String pg = postgresMessage(e);
-        String state = e.getSqlState() == null ? "" : " (SQL state " + e.getSqlState() + ")";
-        if (("55P03".equals(e.getSqlState()) || "57014".equals(e.getSqlState())) && e.isExecutableInTransaction()) {
-            List<LockWatch.Blocker> blockers = watch == null ? List.of() : watch.blockers();
-            String who = blockers.isEmpty() ? "" : " It waited for a lock held by "
-                    + blockers.stream().map(LockWatch.Blocker::describe).collect(Collectors.joining("; ")) + ".";
-            String end = blockers.isEmpty() ? "" : " (or end it: SELECT pg_terminate_backend(" + blockers.get(0).pid() + "))";
-            return new WorktreeDbException(WorktreeDbException.Kind.USER, "Migration " + file + " timed out" + line + ": " + pg
-                    + state + "." + who + " It was rolled back; nothing of it is applied. Run migrate again when that "
-                    + "session is done" + end + "; -D" + PropertyNames.LOCK_TIMEOUT + " sets how long to wait.", e);
-        }
-        if (lostConnection(e)) {
-            return WorktreeDbException.environment("The connection to the server broke while applying " + file + ": " + pg
-                    + state + ". The server stopped or restarted; " + (e.isExecutableInTransaction()
-                            ? "PostgreSQL rolled this migration back and nothing was recorded for it. "
-                            : "statements of this migration before the break may stay applied (it ran outside a transaction). ")
-                    + "Run migrate again once the server is back.", e);
-        }
-        String after = e.isExecutableInTransaction()
-                ? "It was rolled back; the database is as it was before this migration. Fix the migration and run again."
-                : "It ran outside a transaction (e.g. CREATE INDEX CONCURRENTLY), so statements before the failing one "
-                        + "stay applied; check the database, then run again.";
-        return new WorktreeDbException(WorktreeDbException.Kind.USER, "Migration " + file + " failed" + line + ": " + pg
-                + state + ". " + after, e);
-    }
-
-    private static boolean lostConnection(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && io.github.worktreedb.postgres.PgServer.connectionLost(sql)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private String postgresMessage(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && sql.getMessage() != null) {
-                return Secrets.redact(sql.getMessage().lines().findFirst().orElse(""), ctx.main().spec().password());
-            }
-        }
-        return Secrets.redact(e.getMessage(), ctx.main().spec().password());
-    }
-
     private static String describe(MigrationInfo i) {
         return (i.getVersion() == null ? "repeatable " : "V" + i.getVersion().getVersion() + " ") + i.getDescription();
     }
 
     private static String listing(List<MigrationInfo> pending) {
         return pending.stream().map(i -> "\n  " + describe(i) + " (" + i.getScript() + ")").collect(Collectors.joining());
+    }
+
+    private static String rehearsed(List<Rehearsal.Step> rehearsal) {
+        return rehearsal.isEmpty() ? "" : "\nRehearsed on a copy: " + rehearsal.stream().map(r -> r.migration() + " "
+                + r.millis() + " ms, " + (r.locks().isEmpty() ? "no table lock" : String.join(", ", r.locks())))
+                .collect(Collectors.joining("; ")) + ".";
+    }
+
+    /** The message that fails the build on lint findings. */
+    public static String lintFailure(int findings) {
+        return "lint: " + findings + " finding(s) in pending migrations (-D" + PropertyNames.FAIL_ON + "=lint). Make each "
+                + "statement safe, or, when it is safe here (e.g. the table is small), add the comment "
+                + "-- worktree-db:ignore <rule-id> in the statement or on the line above it.";
+    }
+
+    private static boolean timedOut(FlywayMigrateException e) {
+        return ("55P03".equals(e.getSqlState()) || "57014".equals(e.getSqlState())) && e.isExecutableInTransaction();
+    }
+
+    /** A migration that gave up waiting for a lock (or ran past statement_timeout): who held it, and that nothing stayed. */
+    private WorktreeDbException timeoutFailure(FlywayMigrateException e, String password) {
+        MigrationInfo m = e.getMigration();
+        String file = e.getAbsolutePathOnDisk() != null ? e.getAbsolutePathOnDisk() : m == null ? "?" : m.getScript();
+        String line = e.getLineNumber() > 0 ? " at line " + e.getLineNumber() : "";
+        String pg = "";
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getMessage() != null) {
+                pg = Secrets.redact(sql.getMessage().lines().findFirst().orElse(""), password);
+                break;
+            }
+        }
+        List<LockWatch.Blocker> blockers = watch == null ? List.of() : watch.blockers();
+        String who = blockers.isEmpty() ? "" : " It waited for a lock held by "
+                + blockers.stream().map(LockWatch.Blocker::describe).collect(Collectors.joining("; ")) + ".";
+        String end = blockers.isEmpty() ? "" : " (or end it: SELECT pg_terminate_backend(" + blockers.get(0).pid() + "))";
+        return new WorktreeDbException(WorktreeDbException.Kind.USER, "Migration " + file + " timed out" + line + ": " + pg
+                + " (SQL state " + e.getSqlState() + ")." + who + " It was rolled back; nothing of it is applied. Run "
+                + "migrate again when that session is done" + end + "; -D" + PropertyNames.LOCK_TIMEOUT + " sets how long "
+                + "to wait.", e);
+    }
+
+    private void audit(String outcome, String detail, List<String> versions, long start) {
+        Audit.record(ctx, "migrate", ctx.database(), outcome, detail, versions,
+                stakes == null ? null : stakes.protection().isPresent(), Duration.ofNanos(System.nanoTime() - start), log);
+    }
+
+    private static List<String> versions(List<MigrationInfo> pending) {
+        return pending.stream().map(i -> i.getVersion() == null ? i.getDescription() : "V" + i.getVersion().getVersion())
+                .toList();
     }
 
     private static String fileName(String path) {

@@ -86,7 +86,7 @@ public final class ProtectOperation {
 
     private Connection connect(String database) {
         try {
-            return ctx.server().connect(database);
+            return ctx.target().connector().connect(database);
         } catch (WorktreeDbException e) {
             if (e.getCause() instanceof SQLException sql && "3D000".equals(sql.getSQLState())) {
                 throw WorktreeDbException.user("Database " + database + " does not exist, so there is nothing to protect. "

@@ -1,7 +1,7 @@
 package io.github.worktreedb.ops;
 
 import io.github.worktreedb.core.WorktreeDbException;
-import io.github.worktreedb.postgres.PgServer;
+import io.github.worktreedb.postgres.PgConnector;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -49,7 +49,7 @@ public final class Protection {
     }
 
     /** The stamp of {@code database} on {@code server}; empty when it is not protected or does not exist. */
-    public static Optional<Stamp> read(PgServer server, String database) {
+    public static Optional<Stamp> read(PgConnector server, String database) {
         Connection conn;
         try {
             conn = server.connect(database);

@@ -90,8 +90,8 @@ public final class SeedOperation {
             return new Result(0, 0, List.of());
         }
         DatabaseLock lock = heldLock != null ? heldLock
-                : DatabaseLock.acquire(ctx.server(), ctx.config().maintenanceDatabase(), db.database(), log);
-        try (Connection conn = ctx.server().connect(db.database())) {
+                : DatabaseLock.acquire(ctx.target().connector(), ctx.config().maintenanceDatabase(), db.database(), log);
+        try (Connection conn = ctx.target().connector().connect(db.database())) {
             Map<String, String[]> history = history(conn, settings.table());
             List<SeedFile> toApply = new ArrayList<>();
             List<String> changed = new ArrayList<>();
@@ -155,7 +155,7 @@ public final class SeedOperation {
     }
 
     private boolean confirmedForMainOrRemote(ConnectionSpec db, List<SeedFile> toApply) {
-        Consent.Stakes stakes = new Consent.Stakes(Protection.read(ctx.server(), db.database()), ctx.usesMainDatabase(),
+        Consent.Stakes stakes = new Consent.Stakes(Protection.read(ctx.target().connector(), db.database()), ctx.usesMainDatabase(),
                 !db.isLocal());
         protectedNow = stakes.protection().isPresent();
         stakesNow = stakes;

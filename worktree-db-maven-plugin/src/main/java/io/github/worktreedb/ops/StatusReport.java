@@ -9,7 +9,7 @@ import java.util.List;
  * names, documented on the status page. No password appears anywhere in it.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"worktree", "mainDatabase", "database", "envFiles", "migrations", "seeds", "otherDatabases", "problems"})
+@JsonPropertyOrder({"worktree", "mainDatabase", "database", "envFiles", "migrations", "seeds", "otherDatabases", "problems", "coordination"})
 public record StatusReport(
         Worktree worktree,
         MainDatabase mainDatabase,
@@ -18,7 +18,8 @@ public record StatusReport(
         Migrations migrations,
         Seeds seeds,
         List<OtherDatabase> otherDatabases,
-        List<String> problems) {
+        List<String> problems,
+        io.github.worktreedb.coordination.MigrationCoordination.Report coordination) {
 
     /** This worktree. */
     public record Worktree(String path, String branch, boolean mainWorktree, boolean detached, String head, String mainBranch) {}
@@ -33,7 +34,9 @@ public record StatusReport(
 
     /**
      * One configured env file. {@code pointsAt}: {@code worktree} (this worktree's database), {@code main} (the main
-     * database), {@code other}, {@code none} (no database setting) or {@code missing}.
+     * database), {@code other}, {@code none} (no database setting), {@code notCopied} (only the main worktree has it:
+     * {@code rewrite-env} copies it) or {@code missing} (configured, and in neither worktree). A file of the default list
+     * that neither worktree has is not listed.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record EnvFile(String file, String pointsAt, String database, Integer line, String key, boolean tracked) {}
