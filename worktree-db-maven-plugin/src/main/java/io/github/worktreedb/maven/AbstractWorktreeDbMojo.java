@@ -390,7 +390,8 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
      * @return whether the goal is skipped
      */
     protected boolean skippedOnMainDatabase(WorktreeContext ctx, Log log) {
-        if (!boundToLifecycle() || !ctx.usesMainDatabase()) {
+        if (!boundToLifecycle() || !ctx.usesMainDatabase()
+                || ctx.config().safety().target() == SafetySettings.Target.MAIN) { // asked for by name: a deploy
             return false;
         }
         String goal = mojoExecution.getGoal();

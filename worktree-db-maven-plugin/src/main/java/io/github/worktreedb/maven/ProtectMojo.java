@@ -25,6 +25,6 @@ public class ProtectMojo extends AbstractWorktreeDbMojo {
 
     @Override
     protected void execute(WorktreeDbConfig config, Log log) {
-        new ProtectOperation(WorktreeContext.resolve(config, log), log, new ConsoleConfirmation()).protect();
+        new ProtectOperation(WorktreeContext.resolve(config, log), log, confirmation()).protect();
     }
 }

@@ -22,6 +22,6 @@ public class UnprotectMojo extends AbstractWorktreeDbMojo {
 
     @Override
     protected void execute(WorktreeDbConfig config, Log log) {
-        new ProtectOperation(WorktreeContext.resolve(config, log), log, new ConsoleConfirmation()).unprotect();
+        new ProtectOperation(WorktreeContext.resolve(config, log), log, confirmation()).unprotect();
     }
 }
