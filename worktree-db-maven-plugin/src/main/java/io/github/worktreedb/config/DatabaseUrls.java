@@ -7,10 +7,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Parses PostgreSQL connection URLs in the forms people put in env files and configuration:
- * libpq URIs ({@code postgres://}, {@code postgresql://}) and JDBC URLs ({@code jdbc:postgresql:}).
+ * libpq URIs ({@code postgres://}, {@code postgresql://}), JDBC URLs ({@code jdbc:postgresql:}), and the
+ * driver- and framework-qualified schemes of SQLAlchemy/Alembic ({@code postgresql+psycopg2://},
+ * {@code postgresql+asyncpg://}...), Celery result backends ({@code db+postgresql://}), Phoenix/Ecto
+ * ({@code ecto://}) and dj-database-url and django-environ ({@code psql://}, {@code pgsql://}, {@code postgis://},
+ * {@code timescale://}).
  *
  * <p>Understands user:password@, percent-encoding, ports, several hosts, IPv6 literals in brackets,
  * socket directories (as an encoded host or {@code ?host=/path}) and query parameters. The error
@@ -20,10 +26,24 @@ public final class DatabaseUrls {
 
     private DatabaseUrls() {}
 
+    /**
+     * The schemes of a PostgreSQL URL: {@code jdbc:postgresql:}, or {@code postgres}, {@code postgresql},
+     * {@code pgsql}, {@code postgis}, {@code timescale}, {@code ecto}, optionally after {@code db+} (Celery) and
+     * before {@code +driver} (SQLAlchemy), then {@code ://}.
+     */
+    private static final Pattern SCHEME = Pattern.compile(
+            "(?i)^(?:jdbc:postgresql:|(?:db\\+)?(?:postgres|postgresql|psql|pgsql|postgis|timescale|timescalegis|ecto)"
+                    + "(?:\\+[a-z0-9_]+)?:(?=//))");
+
     /** Whether the text looks like a PostgreSQL URL at all (it may still be malformed). */
     public static boolean isPostgresUrl(String text) {
-        String s = text.trim().toLowerCase(Locale.ROOT);
-        return s.startsWith("postgres://") || s.startsWith("postgresql://") || s.startsWith("jdbc:postgresql:");
+        return SCHEME.matcher(text.trim()).find();
+    }
+
+    /** Where the scheme of a PostgreSQL URL ends (after {@code jdbc:postgresql:} or before {@code //}), or -1. */
+    private static int schemeEnd(String s) {
+        Matcher m = SCHEME.matcher(s);
+        return m.find() ? m.end() : -1;
     }
 
     /** The scheme of a URL-like text ({@code mysql}, {@code jdbc:mysql}), or {@code null}. */
@@ -38,23 +58,14 @@ public final class DatabaseUrls {
 
     public static ConnectionSpec parse(String url) {
         String s = url.trim();
-        String lower = s.toLowerCase(Locale.ROOT);
-        String rest;
-        boolean jdbc;
-        if (lower.startsWith("jdbc:postgresql:")) {
-            rest = s.substring("jdbc:postgresql:".length());
-            jdbc = true;
-        } else if (lower.startsWith("postgresql://")) {
-            rest = s.substring("postgresql:".length());
-            jdbc = false;
-        } else if (lower.startsWith("postgres://")) {
-            rest = s.substring("postgres:".length());
-            jdbc = false;
-        } else {
+        int schemeEnd = schemeEnd(s);
+        if (schemeEnd < 0) {
             String scheme = schemeOf(s);
             throw new IllegalArgumentException((scheme == null ? "not a URL" : "scheme '" + scheme + "' is not PostgreSQL")
-                    + "; expected postgres://, postgresql:// or jdbc:postgresql://");
+                    + "; expected postgres://, postgresql:// (also postgresql+driver://), ecto:// or jdbc:postgresql://");
         }
+        boolean jdbc = s.regionMatches(true, 0, "jdbc:", 0, 5);
+        String rest = s.substring(schemeEnd);
 
         String query = null;
         int q = rest.indexOf('?');
@@ -154,38 +165,47 @@ public final class DatabaseUrls {
      * their encoding) stays as it was. {@code newDatabase} must be a plain identifier (it is not encoded).
      */
     public static String replaceDatabase(String url, String newDatabase) {
-        int q = url.indexOf('?');
+        int[] span = databaseSpan(url);
+        return url.substring(0, span[0]) + (span[2] == 1 ? "/" : "") + newDatabase + url.substring(span[1]);
+    }
+
+    /**
+     * Where the database name is in a PostgreSQL URL, as written (encoded, or a {@code ${REFERENCE}}):
+     * {@code {start, end, slash}}; {@code start == end} when the URL names no database, and {@code slash == 1} when a
+     * {@code /} must go before a name inserted there. {@code ?dbname=} wins over the path, as in libpq.
+     */
+    public static int[] databaseSpan(String url) {
+        int afterScheme = schemeEnd(url);
+        if (afterScheme < 0) {
+            throw new IllegalArgumentException("not a PostgreSQL URL");
+        }
+        int q = url.indexOf('?', afterScheme);
         int end = q >= 0 ? q : url.length();
         if (q >= 0) {
-            // ?dbname= wins over the path, as in libpq
             int p = q + 1;
             while (p < url.length()) {
                 int amp = url.indexOf('&', p);
                 int pairEnd = amp < 0 ? url.length() : amp;
                 if (url.startsWith("dbname=", p)) {
-                    return url.substring(0, p + 7) + newDatabase + url.substring(pairEnd);
+                    return new int[] {p + 7, pairEnd, 0};
                 }
                 p = pairEnd + 1;
             }
         }
-        String lower = url.toLowerCase(Locale.ROOT);
-        int afterScheme = lower.indexOf(':') + 1;
-        if (lower.startsWith("jdbc:postgresql:")) {
-            afterScheme = "jdbc:postgresql:".length();
-        }
         if (!url.startsWith("//", afterScheme)) {
+            // jdbc:postgresql:database or jdbc:postgresql:/database
             int from = url.startsWith("/", afterScheme) ? afterScheme + 1 : afterScheme;
-            return url.substring(0, from) + newDatabase + url.substring(end);
+            return new int[] {from, end, 0};
         }
         int at = url.lastIndexOf('@', end - 1);
         int hostStart = at >= afterScheme ? at + 1 : afterScheme + 2;
         int slash = url.indexOf('/', hostStart);
         if (slash < 0 || slash > end) {
-            return url.substring(0, end) + "/" + newDatabase + url.substring(end);
+            return new int[] {end, end, 1};
         }
         int hash = url.indexOf('#', slash);
         int dbEnd = hash >= 0 && hash < end ? hash : end;
-        return url.substring(0, slash + 1) + newDatabase + url.substring(dbEnd);
+        return new int[] {slash + 1, dbEnd, 0};
     }
 
     private static List<String> splitHosts(String hostSpec) {

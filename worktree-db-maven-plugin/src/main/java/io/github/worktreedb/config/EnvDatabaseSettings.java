@@ -1,54 +1,47 @@
 package io.github.worktreedb.config;
 
 import io.github.worktreedb.core.WorktreeDbException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * Finds the database setting in one env file. The keys, in the order they are tried:
+ * Finds the main database in one env file, by the form of the values rather than by a fixed list of keys.
  * <ol>
- *   <li>a URL: {@value #URL_KEYS_DOC};</li>
- *   <li>{@code DB_NAME} (or {@code DB_DATABASE}, {@code DATABASE_NAME}) with {@code DB_HOST}, {@code DB_PORT},
- *       {@code DB_USER}/{@code DB_USERNAME}, {@code DB_PASSWORD}/{@code DB_PASS};</li>
- *   <li>{@code PGDATABASE} with {@code PGHOST}, {@code PGPORT}, {@code PGUSER}, {@code PGPASSWORD}, {@code PGSSLMODE};</li>
- *   <li>{@code POSTGRES_DB} with {@code POSTGRES_HOST}, {@code POSTGRES_PORT}, {@code POSTGRES_USER},
- *       {@code POSTGRES_PASSWORD} (the official Docker image's keys; the user defaults to {@code postgres}).</li>
+ *   <li>A PostgreSQL URL in any key (every scheme {@link DatabaseUrls} reads). Of several, the main one is the first
+ *       key of {@link #URL_KEYS} present, else a key with a database word in it ({@code HASURA_GRAPHQL_DATABASE_URL}),
+ *       else any other ({@code CELERY_RESULT_BACKEND}), earlier lines first. Keys of a secondary database
+ *       ({@code TEST_DATABASE_URL}, {@code READ_REPLICA_DATABASE_URL}, {@code SHADOW_DATABASE_URL}...) are never
+ *       taken for the main one.</li>
+ *   <li>Else a database-name key, grouped with its siblings by a shared prefix ({@link EnvKeys}): {@code DB_*} and
+ *       {@code DATABASE_*} first, then {@code PG*}, then {@code POSTGRES_*}, then any other prefix
+ *       ({@code POLAR_POSTGRES_DATABASE}, {@code KC_DB_URL_DATABASE}), earlier lines first.</li>
  * </ol>
- * Host, port, user and password that the winning setting leaves out are taken from the other families in
- * the same file, so {@code DATABASE_URL=postgres://localhost/shop} with {@code PGPASSWORD=...} works.
+ * The user and password a URL leaves out come from the keys beside it ({@code SPRING_DATASOURCE_USERNAME} for
+ * {@code SPRING_DATASOURCE_URL}, {@code KC_DB_PASSWORD} for {@code KC_DB_URL}), then from the {@code DB_*},
+ * {@code PG*} and {@code POSTGRES_*} keys of the same file. {@code ${NAME}} references are resolved from the file,
+ * then from the environment.
  */
 public final class EnvDatabaseSettings {
 
     static final String URL_KEYS_DOC = "DATABASE_URL, POSTGRES_URL, POSTGRESQL_URL, PG_URL, DB_URL, JDBC_DATABASE_URL, "
-            + "SPRING_DATASOURCE_URL, QUARKUS_DATASOURCE_JDBC_URL";
+            + "SPRING_DATASOURCE_URL, QUARKUS_DATASOURCE_JDBC_URL, KC_DB_URL, HASURA_GRAPHQL_DATABASE_URL, PG_DATABASE_URL, "
+            + "DATABASE_URI, SQLALCHEMY_DATABASE_URI, SQLALCHEMY_DATABASE_URL, AIRFLOW__DATABASE__SQL_ALCHEMY_CONN, "
+            + "AIRFLOW__CORE__SQL_ALCHEMY_CONN, POSTGRES_URI, DB_URI, POSTGRES_PRISMA_URL, DIRECT_URL";
 
-    /** Keys whose value is a URL to the application's main database. */
+    /** The preferred keys of a URL to the application's main database, in order. */
     public static final List<String> URL_KEYS = List.of(URL_KEYS_DOC.split(", "));
 
-    private record Family(List<String> name, List<String> host, List<String> port, List<String> user,
-                          List<String> password, String defaultUser) {}
+    /** The families whose credentials fill what a setting leaves out, and their default user. */
+    private static final List<String> FILL_PREFIXES = List.of("DB_", "DATABASE_", "PG", "POSTGRES_");
 
-    private static final Family DB = new Family(
-            List.of("DB_NAME", "DB_DATABASE", "DATABASE_NAME"),
-            List.of("DB_HOST", "DATABASE_HOST"),
-            List.of("DB_PORT", "DATABASE_PORT"),
-            List.of("DB_USER", "DB_USERNAME", "DATABASE_USER", "DATABASE_USERNAME"),
-            List.of("DB_PASSWORD", "DB_PASS", "DATABASE_PASSWORD"),
-            null);
-    private static final Family PG = new Family(
-            List.of("PGDATABASE"), List.of("PGHOST"), List.of("PGPORT"), List.of("PGUSER"), List.of("PGPASSWORD"), null);
-    private static final Family POSTGRES = new Family(
-            List.of("POSTGRES_DB"),
-            List.of("POSTGRES_HOST"),
-            List.of("POSTGRES_PORT"),
-            List.of("POSTGRES_USER"),
-            List.of("POSTGRES_PASSWORD"),
-            "postgres");
-    private static final List<Family> FAMILIES = List.of(DB, PG, POSTGRES);
-
-    /** Every key that is read, for the "searched for" part of an error message. */
-    public static final List<String> NAME_KEYS =
-            FAMILIES.stream().flatMap(f -> f.name().stream()).toList();
+    /** Every kind of key that is read, for the "searched for" part of an error message. */
+    public static final List<String> NAME_KEYS = List.of("a PostgreSQL URL in any key",
+            "*_DB_NAME, *_DATABASE_NAME, *_DATABASE, *_DB (DB_DATABASE, PGDATABASE, POSTGRES_DB...) with *_HOST, *_PORT, "
+                    + "*_USER(NAME), *_PASSWORD");
 
     /**
      * What the file says.
@@ -56,98 +49,189 @@ public final class EnvDatabaseSettings {
      * @param spec the connection; user and database may still be {@code null} (filled from defaults later)
      * @param key the key that named the database
      * @param line its line
+     * @param credentials where the user and password came from when not from {@code key} itself, or {@code null}
+     * @param alsoNamedBy other keys of the file that name the same database on the same server ({@code KEY (line n)})
      */
-    public record Found(ConnectionSpec spec, String key, int line) {}
+    public record Found(ConnectionSpec spec, String key, int line, String credentials, List<String> alsoNamedBy) {
+        public Found {
+            alsoNamedBy = List.copyOf(alsoNamedBy);
+        }
+    }
+
+    private record Candidate(Dotenv.Entry entry, int rank, ConnectionSpec spec, String prefix) {}
 
     private EnvDatabaseSettings() {}
+
+    /** {@link #find(Dotenv, String, Map)} with the process environment. */
+    public static Optional<Found> find(Dotenv env, String where) {
+        return find(env, where, System.getenv());
+    }
 
     /**
      * The database setting in {@code env}, or empty when the file has none.
      *
-     * @param where how to name the file in messages (a path relative to the worktree)
+     * @param where how to name the file in messages
+     * @param environment resolves {@code ${NAME}} references the file does not define
      * @throws WorktreeDbException when the setting is there but malformed (names file:line and key)
      */
-    public static Optional<Found> find(Dotenv env, String where) {
-        for (String key : URL_KEYS) {
-            Optional<Dotenv.Entry> e = env.get(key);
-            if (e.isPresent() && !e.get().value().isBlank()) {
-                Dotenv.Entry entry = e.get();
-                ConnectionSpec spec;
-                try {
-                    spec = DatabaseUrls.parse(entry.value());
-                } catch (IllegalArgumentException bad) {
-                    throw WorktreeDbException.user(where + ":" + entry.line() + ": " + key + " is not a usable PostgreSQL URL: "
-                            + bad.getMessage() + ". Fix the value (e.g. postgres://user:password@localhost:5432/mydb), "
-                            + "or set -Dworktree-db.url to override detection.");
-                }
-                return Optional.of(new Found(fillFromOtherFamilies(spec, env, null), key, entry.line()));
-            }
-        }
-        for (Family f : FAMILIES) {
-            Optional<Dotenv.Entry> name = first(env, f.name());
-            if (name.isEmpty() || name.get().value().isBlank()) {
+    public static Optional<Found> find(Dotenv env, String where, Map<String, String> environment) {
+        List<Candidate> urls = new ArrayList<>();
+        for (Dotenv.Entry entry : lastAssignments(env)) {
+            String value = EnvKeys.resolve(entry.value(), env, environment).strip();
+            int preferred = URL_KEYS.indexOf(entry.key());
+            if (value.isEmpty()) {
                 continue;
             }
-            String host = value(env, f.host());
-            String portText = value(env, f.port());
-            int port = ConnectionSpec.DEFAULT_PORT;
-            if (portText != null && !portText.isBlank()) {
-                try {
-                    port = DatabaseUrls.parsePort(portText.strip());
-                } catch (IllegalArgumentException bad) {
-                    int line = first(env, f.port()).map(Dotenv.Entry::line).orElse(0);
-                    throw WorktreeDbException.user(where + ":" + line + ": " + bad.getMessage() + ". Fix the port value.");
+            if (!DatabaseUrls.isPostgresUrl(value)) {
+                if (preferred >= 0 && value.contains("://")) {
+                    throw notUsable(where, entry, "scheme '" + DatabaseUrls.schemeOf(value) + "' is not PostgreSQL");
                 }
-            }
-            ConnectionSpec spec = new ConnectionSpec(
-                    List.of(new ConnectionSpec.HostPort(host == null || host.isBlank() ? "localhost" : host.strip(), port)),
-                    name.get().value().strip(),
-                    value(env, f.user()),
-                    value(env, f.password()),
-                    f == PG && env.get("PGSSLMODE").isPresent()
-                            ? java.util.Map.of("sslmode", env.get("PGSSLMODE").get().value())
-                            : java.util.Map.of());
-            spec = fillFromOtherFamilies(spec, env, f);
-            if (spec.user() == null && f.defaultUser() != null) {
-                spec = spec.withUser(f.defaultUser());
-            }
-            return Optional.of(new Found(spec, name.get().key(), name.get().line()));
-        }
-        return Optional.empty();
-    }
-
-    private static ConnectionSpec fillFromOtherFamilies(ConnectionSpec spec, Dotenv env, Family except) {
-        for (Family f : FAMILIES) {
-            if (f == except) {
                 continue;
             }
-            if (spec.user() == null) {
-                String u = value(env, f.user());
-                if (u != null && !u.isBlank()) {
-                    spec = spec.withUser(u);
+            ConnectionSpec spec;
+            try {
+                spec = DatabaseUrls.parse(value);
+            } catch (IllegalArgumentException bad) {
+                if (preferred >= 0 || !EnvKeys.secondary(entry.key())) {
+                    throw notUsable(where, entry, bad.getMessage());
                 }
+                continue;
             }
-            if (spec.password() == null) {
-                String p = value(env, f.password());
-                if (p != null && !p.isEmpty()) {
-                    spec = spec.withPassword(p);
-                }
+            int rank = preferred >= 0 ? preferred
+                    : EnvKeys.databaseLike(entry.key()) ? 100 : 200;
+            if (EnvKeys.secondary(entry.key()) && preferred < 0) {
+                rank = Integer.MAX_VALUE;
             }
+            urls.add(new Candidate(entry, rank, spec, EnvKeys.urlPrefix(entry.key()).orElse(null)));
         }
-        return spec;
+        Optional<Candidate> url = urls.stream().filter(c -> c.rank() != Integer.MAX_VALUE)
+                .min(Comparator.comparingInt(Candidate::rank).thenComparingInt(c -> c.entry().line()));
+        if (url.isPresent()) {
+            Candidate c = url.get();
+            List<String> prefixes = c.prefix() == null ? List.of() : EnvKeys.withAncestors(c.prefix());
+            Filled filled = fill(c.spec(), env, environment, prefixes, c.entry().key());
+            return Optional.of(new Found(filled.spec(), c.entry().key(), c.entry().line(), filled.credentials(),
+                    alsoNaming(urls, c)));
+        }
+        return family(env, where, environment);
     }
 
-    private static Optional<Dotenv.Entry> first(Dotenv env, List<String> keys) {
-        for (String k : keys) {
-            Optional<Dotenv.Entry> e = env.get(k);
-            if (e.isPresent()) {
-                return e;
-            }
-        }
-        return Optional.empty();
+    private static WorktreeDbException notUsable(String where, Dotenv.Entry entry, String why) {
+        return WorktreeDbException.user(where + ":" + entry.line() + ": " + entry.key() + " is not a usable PostgreSQL URL: "
+                + why + ". Fix the value (e.g. postgres://user:password@localhost:5432/mydb), "
+                + "or set -Dworktree-db.url to override detection.");
     }
 
-    private static String value(Dotenv env, List<String> keys) {
-        return first(env, keys).map(Dotenv.Entry::value).orElse(null);
+    private static List<String> alsoNaming(List<Candidate> urls, Candidate main) {
+        List<String> out = new ArrayList<>();
+        for (Candidate c : urls) {
+            if (c != main && java.util.Objects.equals(c.spec().database(), main.spec().database())
+                    && c.spec().primary().equals(main.spec().primary())) {
+                out.add(c.entry().key() + " (line " + c.entry().line() + ")");
+            }
+        }
+        return out;
+    }
+
+    private static Optional<Found> family(Dotenv env, String where, Map<String, String> environment) {
+        Dotenv.Entry best = null;
+        String bestPrefix = null;
+        int bestRank = Integer.MAX_VALUE;
+        for (Dotenv.Entry entry : lastAssignments(env)) {
+            if (entry.value().isBlank() || EnvKeys.secondary(entry.key())) {
+                continue;
+            }
+            Optional<String> prefix = EnvKeys.namePrefix(entry.key(), env);
+            if (prefix.isEmpty()) {
+                continue;
+            }
+            int rank = switch (prefix.get()) {
+                case "DB_", "DATABASE_" -> 0;
+                case "PG" -> 1;
+                case "POSTGRES_" -> 2;
+                default -> 3;
+            };
+            if (rank < bestRank) {
+                best = entry;
+                bestPrefix = prefix.get();
+                bestRank = rank;
+            }
+        }
+        if (best == null) {
+            return Optional.empty();
+        }
+        List<String> own = List.of(bestPrefix);
+        String host = EnvKeys.first(env, own, EnvKeys.HOST_SUFFIXES).map(e -> EnvKeys.resolve(e.value(), env, environment))
+                .orElse(null);
+        Optional<Dotenv.Entry> portEntry = EnvKeys.first(env, own, EnvKeys.PORT_SUFFIXES);
+        int port = ConnectionSpec.DEFAULT_PORT;
+        if (portEntry.isPresent()) {
+            try {
+                port = DatabaseUrls.parsePort(EnvKeys.resolve(portEntry.get().value(), env, environment).strip());
+            } catch (IllegalArgumentException bad) {
+                throw WorktreeDbException.user(where + ":" + portEntry.get().line() + ": " + bad.getMessage()
+                        + ". Fix the port value.");
+            }
+        }
+        Map<String, String> params = new LinkedHashMap<>();
+        if (bestPrefix.equals("PG")) {
+            env.get("PGSSLMODE").ifPresent(e -> params.put("sslmode", e.value()));
+        }
+        ConnectionSpec spec = new ConnectionSpec(
+                List.of(new ConnectionSpec.HostPort(host == null || host.isBlank() ? "localhost" : host.strip(), port)),
+                EnvKeys.resolve(best.value(), env, environment).strip(), null, null, params);
+        Filled filled = fill(spec, env, environment, EnvKeys.withAncestors(bestPrefix), null);
+        spec = filled.spec();
+        if (spec.user() == null && bestPrefix.equals("POSTGRES_")) {
+            spec = spec.withUser("postgres"); // the official Docker image's default
+        }
+        return Optional.of(new Found(spec, best.key(), best.line(), filled.credentials(), List.of()));
+    }
+
+    private record Filled(ConnectionSpec spec, String credentials) {}
+
+    /** User and password from the keys beside the setting, then from the other families; says where they came from. */
+    private static Filled fill(ConnectionSpec spec, Dotenv env, Map<String, String> environment, List<String> own,
+            String mainKey) {
+        List<String> from = new ArrayList<>();
+        List<String> prefixes = new ArrayList<>(own);
+        FILL_PREFIXES.stream().filter(p -> !prefixes.contains(p)).forEach(prefixes::add);
+        if (spec.user() == null) {
+            Optional<Dotenv.Entry> u = EnvKeys.first(env, prefixes, EnvKeys.USER_SUFFIXES);
+            if (u.isPresent()) {
+                spec = spec.withUser(EnvKeys.resolve(u.get().value(), env, environment).strip());
+                from.add("user from " + u.get().key() + " (line " + u.get().line() + ")");
+            }
+        }
+        if (spec.password() == null) {
+            Optional<Dotenv.Entry> p = EnvKeys.first(env, prefixes, EnvKeys.PASSWORD_SUFFIXES);
+            if (p.isPresent()) {
+                spec = spec.withPassword(EnvKeys.resolve(p.get().value(), env, environment));
+                from.add("password from " + p.get().key() + " (line " + p.get().line() + ")");
+            }
+        }
+        String unresolvedPassword = EnvKeys.unresolved(spec.password());
+        if (unresolvedPassword != null) {
+            spec = spec.withPassword(null);
+            from.add("the password " + unresolvedPassword + " is set neither in the file nor in the environment");
+        }
+        String unresolvedUser = EnvKeys.unresolved(spec.user());
+        if (unresolvedUser != null) {
+            spec = spec.withUser(null);
+            from.add("the user " + unresolvedUser + " is set neither in the file nor in the environment");
+        }
+        return new Filled(spec, from.isEmpty() ? null : String.join(", ", from));
+    }
+
+    /** The last assignment of each key, in the order of their lines. */
+    static List<Dotenv.Entry> lastAssignments(Dotenv env) {
+        Map<String, Dotenv.Entry> last = new LinkedHashMap<>();
+        for (Dotenv.Entry e : env.entries()) {
+            last.remove(e.key());
+            last.put(e.key(), e);
+        }
+        List<Dotenv.Entry> out = new ArrayList<>(last.values());
+        out.sort(Comparator.comparingInt(Dotenv.Entry::line));
+        return out;
     }
 }

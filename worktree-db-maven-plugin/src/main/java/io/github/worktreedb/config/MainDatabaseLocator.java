@@ -23,7 +23,15 @@ public final class MainDatabaseLocator {
     private MainDatabaseLocator() {}
 
     public static MainDatabase locate(WorktreeDbConfig config, GitWorktree git, Log log) {
-        MainDatabase found = config.url() != null ? fromUrl(config.url()) : fromEnvFiles(config, git, log);
+        return locate(config, git, log, () -> CandidateScan.report(config, git, System.getenv(), log));
+    }
+
+    /**
+     * @param candidates what to add to the error when no env file names a database: the server's databases that look
+     *     like this project's (it connects to a server, so it runs only then)
+     */
+    static MainDatabase locate(WorktreeDbConfig config, GitWorktree git, Log log, java.util.function.Supplier<String> candidates) {
+        MainDatabase found = config.url() != null ? fromUrl(config.url()) : fromEnvFiles(config, git, log, candidates);
         ConnectionSpec spec = found.spec();
         if (config.username() != null) {
             spec = spec.withUser(config.username());
@@ -32,7 +40,11 @@ public final class MainDatabaseLocator {
             spec = spec.withPassword(config.password());
         }
         spec = spec.withDefaults(System.getProperty("user.name"));
-        return new MainDatabase(spec, found.origin());
+        String origin = found.origin();
+        if ((config.username() != null || config.password() != null) && config.credentialsOrigin() != null) {
+            origin = origin + ", credentials from " + config.credentialsOrigin();
+        }
+        return new MainDatabase(spec, origin);
     }
 
     private static MainDatabase fromUrl(String url) {
@@ -48,7 +60,8 @@ public final class MainDatabaseLocator {
         }
     }
 
-    private static MainDatabase fromEnvFiles(WorktreeDbConfig config, GitWorktree git, Log log) {
+    private static MainDatabase fromEnvFiles(WorktreeDbConfig config, GitWorktree git, Log log,
+            java.util.function.Supplier<String> candidates) {
         List<String> searched = new ArrayList<>();
         List<Path> roots = new ArrayList<>();
         roots.add(git.root());
@@ -59,11 +72,13 @@ public final class MainDatabaseLocator {
             for (String name : config.envFiles()) {
                 Path file = root.resolve(name).normalize();
                 String shown = display(file, git);
+                String note = "";
                 Path original = git.backupOf(name);
                 if (root.equals(git.root()) && !git.isMainWorktree() && Files.isRegularFile(original)) {
                     // rewrite-env pointed this file at the worktree database; the main database is in its original
                     file = original;
-                    shown = shown + " (original kept by rewrite-env)";
+                    note = " - the original of " + shown + ", kept by rewrite-env";
+                    shown = original.toString();
                 }
                 if (!Files.isRegularFile(file)) {
                     searched.add(shown + ": not there");
@@ -76,15 +91,20 @@ public final class MainDatabaseLocator {
                 }
                 if (hit.isPresent()) {
                     EnvDatabaseSettings.Found f = hit.get();
-                    return new MainDatabase(f.spec(), shown + ":" + f.line() + " (" + f.key() + ")");
+                    if (!f.alsoNamedBy().isEmpty()) {
+                        log.debug("The same database is also named by " + String.join(", ", f.alsoNamedBy()) + " in " + shown
+                                + " (rewrite-env changes them too)");
+                    }
+                    return new MainDatabase(f.spec(), shown + ":" + f.line() + " (" + f.key() + ")"
+                            + (f.credentials() == null ? "" : ", " + f.credentials()) + note);
                 }
-                searched.add(shown + ": no database key");
+                searched.add(shown + ": no database setting" + note);
             }
         }
         throw WorktreeDbException.user("Could not find the main database. Searched:\n  " + String.join("\n  ", searched)
-                + "\nfor the keys " + EnvDatabaseSettings.URL_KEYS_DOC + ", " + String.join(", ", EnvDatabaseSettings.NAME_KEYS)
+                + "\nfor " + String.join("; ", EnvDatabaseSettings.NAME_KEYS)
                 + ".\nAdd e.g. DATABASE_URL=postgres://user:password@localhost:5432/mydb to .env, name other files with "
-                + "-Dworktree-db.envFiles=..., or set -Dworktree-db.url=...");
+                + "-Dworktree-db.envFiles=..., or set -Dworktree-db.url=..." + candidates.get());
     }
 
     /** A path relative to this worktree when it is inside it, else absolute (the main worktree's files). */

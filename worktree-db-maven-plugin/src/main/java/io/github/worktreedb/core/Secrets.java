@@ -26,12 +26,30 @@ public final class Secrets {
         return out;
     }
 
-    /** The text with the given secret replaced wherever it occurs (for messages from other libraries). */
+    /**
+     * The text with the given secret replaced wherever it occurs (for messages from other libraries), except inside a
+     * longer name: with the password {@code postgres}, the database {@code postgres_feature_x} stays as it is, since the
+     * letters around it do not show where a password would end.
+     */
     public static String redact(String text, String secret) {
         String out = redact(text);
         if (out == null || secret == null || secret.isEmpty()) {
             return out;
         }
-        return out.replace(secret, MASK);
+        StringBuilder b = new StringBuilder(out.length());
+        int from = 0;
+        int at;
+        while ((at = out.indexOf(secret, from)) >= 0) {
+            int end = at + secret.length();
+            boolean insideName = isWordChar(secret.charAt(0)) && at > 0 && isWordChar(out.charAt(at - 1))
+                    || isWordChar(secret.charAt(secret.length() - 1)) && end < out.length() && isWordChar(out.charAt(end));
+            b.append(out, from, at).append(insideName ? secret : MASK);
+            from = end;
+        }
+        return b.append(out, from, out.length()).toString();
+    }
+
+    private static boolean isWordChar(char c) {
+        return Character.isLetterOrDigit(c) || c == '_';
     }
 }

@@ -3,89 +3,163 @@ package io.github.worktreedb.env;
 import io.github.worktreedb.config.ConnectionSpec;
 import io.github.worktreedb.config.DatabaseUrls;
 import io.github.worktreedb.config.Dotenv;
+import io.github.worktreedb.config.EnvKeys;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
+import java.util.Set;
 
 /**
- * What {@code rewrite-env} would change in one env file: every value that names the main database on the
- * main database's server gets the worktree database's name instead, and nothing else changes by a byte.
+ * What {@code rewrite-env} would change in one env file: every value that names the main database on the main
+ * database's server gets the worktree database's name instead, and nothing else changes by a byte.
  *
- * <p>A value names the main database when it is a PostgreSQL URL (any key, any of the three forms) whose server
- * and database are the main database's, or when a database-name key ({@code DB_NAME}, {@code PGDATABASE},
- * {@code POSTGRES_DB}, {@code *_DB_NAME}, ...) holds the main database's name and the host key beside it, if any,
- * names the same server.
+ * <p>A value names the main database when it is a PostgreSQL URL (any key, any scheme {@link DatabaseUrls} reads)
+ * whose server and database are the main database's, or when a database-name key ({@link EnvKeys#namePrefix}:
+ * {@code DB_NAME}, {@code DB_DATABASE}, {@code PGDATABASE}, {@code POSTGRES_DB}, {@code *_DB_NAME}, ...) holds the main
+ * database's name and the host and port keys beside it, if any, name the same server. {@code ${NAME}} references in a
+ * value are resolved (from the file, then the environment) to tell its server and database; only the database name is
+ * replaced, so a reference elsewhere in the value ({@code postgresql://app:${POSTGRES_PASSWORD}@localhost/shop}) stays
+ * byte for byte. A value whose database name itself is a reference follows that key when this plan rewrites it, and
+ * is otherwise a {@link Problem}: rewrite-env cannot point it at the worktree database.
  *
  * @param edits the replacements, in file order
  * @param notes what was seen and left alone (file:line level, no values but database names)
  * @param alreadyTarget how many values already name the worktree database
+ * @param problems values that name the main database in a form this plan cannot rewrite
  */
-public record EnvRewritePlan(List<Edit> edits, List<String> notes, int alreadyTarget) {
+public record EnvRewritePlan(List<Edit> edits, List<String> notes, int alreadyTarget, List<Problem> problems) {
 
     /** Replace {@code entry}'s raw value with {@code newRaw}. */
     public record Edit(Dotenv.Entry entry, String newRaw) {}
 
-    private static final Pattern NAME_KEY =
-            Pattern.compile("(?:.*_)?(?:DB_NAME|DB_DATABASE|DATABASE_NAME|DATABASE|PGDATABASE|POSTGRES_DB|DB)");
+    /** A value that names the main database and cannot be rewritten: its line, key, and why (no value shown). */
+    public record Problem(int line, String key, String reason) {}
+
+    public EnvRewritePlan {
+        edits = List.copyOf(edits);
+        notes = List.copyOf(notes);
+        problems = List.copyOf(problems);
+    }
+
+    public EnvRewritePlan(List<Edit> edits, List<String> notes, int alreadyTarget) {
+        this(edits, notes, alreadyTarget, List.of());
+    }
 
     public boolean changes() {
         return !edits.isEmpty();
     }
 
+    /** {@link #of(Dotenv, ConnectionSpec, String, Map)} with the process environment. */
+    public static EnvRewritePlan of(Dotenv env, ConnectionSpec main, String target) {
+        return of(env, main, target, System.getenv());
+    }
+
+    /** A value whose database name is the reference {@code ${refersTo}}: decided once the plan's edits are known. */
+    private record Deferred(Dotenv.Entry entry, String refersTo, String what) {}
+
     /**
      * @param main the main database (server and name)
      * @param target the worktree database's name (a plain identifier)
+     * @param environment resolves references the file does not define
      */
-    public static EnvRewritePlan of(Dotenv env, ConnectionSpec main, String target) {
+    public static EnvRewritePlan of(Dotenv env, ConnectionSpec main, String target, Map<String, String> environment) {
         List<Edit> edits = new ArrayList<>();
         List<String> notes = new ArrayList<>();
+        List<Problem> problems = new ArrayList<>();
+        List<Deferred> deferred = new ArrayList<>();
+        Set<String> rewrittenOrTarget = new HashSet<>();
         int already = 0;
         for (Dotenv.Entry e : env.entries()) {
             String raw = env.content().substring(e.valueStart(), e.valueEnd());
-            if (DatabaseUrls.isPostgresUrl(e.value())) {
+            String value = EnvKeys.resolve(e.value(), env, environment).strip();
+            if (DatabaseUrls.isPostgresUrl(value)) {
                 ConnectionSpec spec;
                 try {
-                    spec = DatabaseUrls.parse(e.value()).withDefaults(main.user());
+                    spec = DatabaseUrls.parse(value).withDefaults(main.user());
                 } catch (IllegalArgumentException bad) {
                     notes.add("line " + e.line() + ": " + e.key() + " is not a usable PostgreSQL URL (" + bad.getMessage()
                             + "); left as it is");
                     continue;
                 }
-                if (!sameServer(spec, main)) {
+                boolean unknownServer = EnvKeys.unresolved(spec.primary().host()) != null;
+                if (!unknownServer && !sameServer(spec, main)) {
                     continue;
                 }
                 if (target.equals(spec.database())) {
                     already++;
+                    rewrittenOrTarget.add(e.key());
                 } else if (main.database().equals(spec.database())) {
-                    if (raw.contains("${") || (e.quote() == '"' && raw.contains("\\"))) {
-                        notes.add("line " + e.line() + ": " + e.key() + " is built from other keys or escapes; it follows "
-                                + "them, so it is not rewritten itself");
+                    if (unknownServer) {
+                        notes.add("line " + e.line() + ": " + e.key() + " names " + main.database() + " on the host "
+                                + spec.primary().host() + ", set neither in the file nor in the environment; taken for the "
+                                + "main database's server");
+                    }
+                    String trimmed = raw.strip();
+                    if (!DatabaseUrls.isPostgresUrl(trimmed)) {
+                        problems.add(new Problem(e.line(), e.key(), "its URL is assembled from "
+                                + String.join(", ", refs(raw)) + ", so its database name cannot be changed in place"));
+                        continue;
+                    }
+                    int offset = raw.indexOf(trimmed);
+                    int[] span = DatabaseUrls.databaseSpan(trimmed);
+                    String dbText = trimmed.substring(span[0], span[1]);
+                    List<String> dbRefs = EnvKeys.references(dbText);
+                    if (!dbRefs.isEmpty()) {
+                        deferred.add(new Deferred(e, dbRefs.size() == 1 && dbText.equals("${" + dbRefs.get(0) + "}")
+                                ? dbRefs.get(0) : null, "its database name is " + dbText));
+                    } else if (dbText.contains("\\") || dbText.contains("$")) {
+                        problems.add(new Problem(e.line(), e.key(), "its database name is written with escapes"));
                     } else {
-                        edits.add(new Edit(e, DatabaseUrls.replaceDatabase(raw, target)));
+                        edits.add(new Edit(e, raw.substring(0, offset) + DatabaseUrls.replaceDatabase(trimmed, target)
+                                + raw.substring(offset + trimmed.length())));
+                        rewrittenOrTarget.add(e.key());
                     }
                 } else {
                     notes.add("line " + e.line() + ": " + e.key() + " points at the database " + spec.database()
                             + ", not " + main.database() + "; left as it is");
                 }
-            } else if (NAME_KEY.matcher(e.key()).matches()) {
-                String value = e.value().strip();
-                boolean named = value.equals(main.database()) || value.equals(target);
-                if (!named || !hostBesideIsSameServer(env, e.key(), main)) {
-                    continue;
-                }
-                if (value.equals(target)) {
-                    already++;
-                } else if (raw.contains("${")) {
-                    notes.add("line " + e.line() + ": " + e.key() + " is built from other keys; not rewritten itself");
-                } else {
-                    edits.add(new Edit(e, raw.replace(main.database(), target)));
-                }
+                continue;
+            }
+            Optional<String> prefix = EnvKeys.namePrefix(e.key(), env);
+            if (prefix.isEmpty()) {
+                continue;
+            }
+            boolean named = value.equals(main.database()) || value.equals(target);
+            if (!named || !hostBesideIsSameServer(env, prefix.get(), main, environment)) {
+                continue;
+            }
+            if (value.equals(target)) {
+                already++;
+                rewrittenOrTarget.add(e.key());
+            } else if (raw.strip().equals(main.database())) {
+                int at = raw.indexOf(main.database());
+                edits.add(new Edit(e, raw.substring(0, at) + target + raw.substring(at + main.database().length())));
+                rewrittenOrTarget.add(e.key());
+            } else {
+                List<String> r = EnvKeys.references(raw);
+                deferred.add(new Deferred(e, r.size() == 1 && raw.strip().equals("${" + r.get(0) + "}") ? r.get(0) : null,
+                        r.isEmpty() ? "it is written with quotes or escapes" : "its value is " + raw.strip()));
             }
         }
-        return new EnvRewritePlan(edits, notes, already);
+        for (Deferred d : deferred) {
+            if (d.refersTo() != null && rewrittenOrTarget.contains(d.refersTo())) {
+                notes.add("line " + d.entry().line() + ": " + d.entry().key() + " follows " + d.refersTo()
+                        + ", which names " + target + " once rewritten; not rewritten itself");
+            } else {
+                problems.add(new Problem(d.entry().line(), d.entry().key(), d.what()
+                        + (d.refersTo() == null ? "" : ", and " + d.refersTo() + " is not a value rewrite-env changes in this "
+                                + "file")));
+            }
+        }
+        edits.sort(Comparator.comparingInt(ed -> ed.entry().valueStart()));
+        return new EnvRewritePlan(edits, notes, already, problems);
+    }
+
+    private static List<String> refs(String raw) {
+        return EnvKeys.references(raw).stream().map(r -> "${" + r + "}").toList();
     }
 
     /**
@@ -116,7 +190,7 @@ public record EnvRewritePlan(List<Edit> edits, List<String> notes, int alreadyTa
             }
         }
         all.sort(Comparator.comparingInt(e -> e.entry().valueStart()));
-        return new EnvRewritePlan(all, allNotes, alreadyTarget);
+        return new EnvRewritePlan(all, allNotes, alreadyTarget, problems);
     }
 
     /** The file's text with the edits made; every other character as it was. */
@@ -140,35 +214,24 @@ public record EnvRewritePlan(List<Edit> edits, List<String> notes, int alreadyTa
         return localX && localY || x.host().equalsIgnoreCase(y.host());
     }
 
-    /** For {@code X_DB_NAME} the host is {@code X_DB_HOST}, for {@code PGDATABASE} {@code PGHOST}, and so on. */
-    private static boolean hostBesideIsSameServer(Dotenv env, String nameKey, ConnectionSpec main) {
-        String upper = nameKey.toUpperCase(Locale.ROOT);
-        String hostKey;
-        String portKey;
-        if (upper.endsWith("PGDATABASE")) {
-            hostKey = nameKey.substring(0, nameKey.length() - "PGDATABASE".length()) + "PGHOST";
-            portKey = hostKey.replace("PGHOST", "PGPORT");
-        } else if (upper.endsWith("POSTGRES_DB")) {
-            hostKey = nameKey.substring(0, nameKey.length() - 2) + "HOST";
-            portKey = nameKey.substring(0, nameKey.length() - 2) + "PORT";
-        } else {
-            String prefix = upper.replaceAll("(DB_NAME|DB_DATABASE|DATABASE_NAME|DATABASE|DB)$", "");
-            String stem = upper.substring(prefix.length()).startsWith("DATABASE") ? "DATABASE_" : "DB_";
-            hostKey = prefix + stem + "HOST";
-            portKey = prefix + stem + "PORT";
-        }
-        Optional<Dotenv.Entry> host = env.get(hostKey);
-        Optional<Dotenv.Entry> port = env.get(portKey);
-        String h = host.map(Dotenv.Entry::value).filter(v -> !v.isBlank()).orElse("localhost").strip();
+    /** The host and port keys that share the name key's prefix ({@code X_DB_HOST} for {@code X_DB_NAME}). */
+    private static boolean hostBesideIsSameServer(Dotenv env, String prefix, ConnectionSpec main,
+            Map<String, String> environment) {
+        List<String> own = List.of(prefix);
+        String h = EnvKeys.first(env, own, EnvKeys.HOST_SUFFIXES).map(e -> EnvKeys.resolve(e.value(), env, environment))
+                .filter(v -> !v.isBlank()).orElse("localhost").strip();
+        boolean unknownHost = EnvKeys.unresolved(h) != null; // taken for the main database's server
         int p;
         try {
-            p = port.map(Dotenv.Entry::value).filter(v -> !v.isBlank()).map(v -> Integer.parseInt(v.strip()))
-                    .orElse(ConnectionSpec.DEFAULT_PORT);
+            p = EnvKeys.first(env, own, EnvKeys.PORT_SUFFIXES).map(e -> EnvKeys.resolve(e.value(), env, environment))
+                    .filter(v -> !v.isBlank()).map(v -> Integer.parseInt(v.strip())).orElse(ConnectionSpec.DEFAULT_PORT);
         } catch (NumberFormatException ex) {
             return false;
         }
-        ConnectionSpec here = new ConnectionSpec(List.of(new ConnectionSpec.HostPort(h, p)), null, null, null,
-                java.util.Map.of());
+        if (unknownHost) {
+            return p == main.primary().port();
+        }
+        ConnectionSpec here = new ConnectionSpec(List.of(new ConnectionSpec.HostPort(h, p)), null, null, null, Map.of());
         return sameServer(here, main);
     }
 }

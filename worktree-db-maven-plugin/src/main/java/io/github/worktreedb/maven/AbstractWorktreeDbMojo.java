@@ -7,6 +7,7 @@ import io.github.worktreedb.config.Strategy;
 import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.ops.Confirmation;
 import io.github.worktreedb.ops.WorktreeContext;
 import java.time.Duration;
 import java.util.List;
@@ -310,6 +311,43 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
         props.setProperty(PropertyNames.PUBLISHED_PASSWORD, spec.password() == null ? "" : spec.password());
         log.debug("Published " + PropertyNames.PUBLISHED_JDBC_URL + "=" + spec.jdbcUrl() + " and host, port, databaseName, "
                 + "username, password");
+    }
+
+    /**
+     * Whether this goal runs because the POM binds it to a build phase ({@code mvn verify}), rather than because it was
+     * named on the command line ({@code mvn worktree-db:seed}).
+     */
+    protected boolean boundToLifecycle() {
+        return mojoExecution != null && mojoExecution.getSource() == MojoExecution.Source.LIFECYCLE;
+    }
+
+    /**
+     * Who confirms a destructive action: the console, except in a goal bound to a build phase, which never asks (a
+     * piped or unattended build would wait forever for an answer).
+     */
+    protected Confirmation confirmation() {
+        if (boundToLifecycle()) {
+            return Confirmation.never("a goal bound to the build (phase " + mojoExecution.getLifecyclePhase()
+                    + ") never asks; run mvn worktree-db:" + mojoExecution.getGoal() + " to be asked");
+        }
+        return new ConsoleConfirmation();
+    }
+
+    /**
+     * A goal bound to a build phase leaves the main database alone: when this worktree's database is the main database
+     * (the main worktree on the main branch), it says so in one line and the goal does nothing.
+     *
+     * @return whether the goal is skipped
+     */
+    protected boolean skippedOnMainDatabase(WorktreeContext ctx, Log log) {
+        if (!boundToLifecycle() || !ctx.usesMainDatabase()) {
+            return false;
+        }
+        String goal = mojoExecution.getGoal();
+        log.info("Skipping " + goal + ": this build works on the main database " + ctx.database() + " (main worktree, branch "
+                + ctx.git().branchOrDirectory() + "), which a goal bound to the build never changes."
+                + ("reset".equals(goal) ? "" : " Run mvn worktree-db:" + goal + " to " + goal + " it (asks first)."));
+        return true;
     }
 
     protected String pluginVersion() {

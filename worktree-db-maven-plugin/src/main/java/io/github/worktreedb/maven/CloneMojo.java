@@ -39,7 +39,7 @@ public class CloneMojo extends AbstractWorktreeDbMojo {
     protected void execute(WorktreeDbConfig config, Log log) {
         WorktreeContext ctx = WorktreeContext.resolve(config, log);
         log.info("Main database " + ctx.main().name() + " found in " + ctx.main().origin());
-        new CloneOperation(ctx, log, new ConsoleConfirmation(), pluginVersion()).run();
+        new CloneOperation(ctx, log, confirmation(), pluginVersion()).run();
         publish(ctx, log);
     }
 }

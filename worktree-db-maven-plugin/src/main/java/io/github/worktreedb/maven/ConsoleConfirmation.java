@@ -8,11 +8,14 @@ import java.io.InputStreamReader;
 import java.nio.charset.Charset;
 import java.util.Locale;
 
-/** Asks on the terminal (or standard input) that Maven runs in; no answer means no. */
+/**
+ * Asks on the terminal (or standard input) that Maven runs in. {@code y}/{@code yes} is yes, anything else no; the end
+ * of the input (no console, standard input closed) is no answer.
+ */
 final class ConsoleConfirmation implements Confirmation {
 
     @Override
-    public boolean confirm(String question) {
+    public Answer ask(String question) {
         String answer;
         Console console = System.console();
         if (console != null) {
@@ -25,11 +28,13 @@ final class ConsoleConfirmation implements Confirmation {
             } catch (IOException e) {
                 answer = null;
             }
+            // the answer was not echoed on this output: end the question's line, so the next line starts on its own
+            System.out.println();
         }
         if (answer == null) {
-            return false;
+            return Answer.NONE;
         }
         String a = answer.strip().toLowerCase(Locale.ROOT);
-        return a.equals("y") || a.equals("yes");
+        return a.equals("y") || a.equals("yes") ? Answer.YES : Answer.NO;
     }
 }

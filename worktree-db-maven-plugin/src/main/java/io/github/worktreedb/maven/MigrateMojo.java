@@ -32,7 +32,11 @@ public class MigrateMojo extends AbstractWorktreeDbMojo {
     @Override
     protected void execute(WorktreeDbConfig config, Log log) {
         WorktreeContext ctx = WorktreeContext.resolve(config, log);
-        MigrateOperation.Result result = new MigrateOperation(ctx, log, new ConsoleConfirmation()).run();
+        if (skippedOnMainDatabase(ctx, log)) {
+            publish(ctx, log);
+            return;
+        }
+        MigrateOperation.Result result = new MigrateOperation(ctx, log, confirmation()).run();
         publish(ctx, log);
         project.getProperties().setProperty(PropertyNames.PUBLISHED_SCHEMA_VERSION, result.version());
         MigrationToolGuidance.print(ctx.git().root(), ctx.databaseSpec(), log);

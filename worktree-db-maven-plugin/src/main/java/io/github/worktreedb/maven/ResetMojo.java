@@ -36,7 +36,10 @@ public class ResetMojo extends AbstractWorktreeDbMojo {
     @Override
     protected void execute(WorktreeDbConfig config, Log log) {
         WorktreeContext ctx = WorktreeContext.resolve(config, log);
-        new ResetOperation(ctx, log, new ConsoleConfirmation(), pluginVersion()).run();
+        if (skippedOnMainDatabase(ctx, log)) {
+            return;
+        }
+        new ResetOperation(ctx, log, confirmation(), pluginVersion()).run();
         publish(ctx, log);
     }
 }

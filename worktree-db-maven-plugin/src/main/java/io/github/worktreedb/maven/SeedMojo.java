@@ -25,7 +25,11 @@ public class SeedMojo extends AbstractWorktreeDbMojo {
     @Override
     protected void execute(WorktreeDbConfig config, Log log) {
         WorktreeContext ctx = WorktreeContext.resolve(config, log);
-        new SeedOperation(ctx, log, new ConsoleConfirmation()).run();
+        if (skippedOnMainDatabase(ctx, log)) {
+            publish(ctx, log);
+            return;
+        }
+        new SeedOperation(ctx, log, confirmation()).run();
         publish(ctx, log);
     }
 }

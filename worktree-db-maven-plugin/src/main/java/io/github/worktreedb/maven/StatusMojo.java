@@ -51,7 +51,7 @@ public class StatusMojo extends AbstractReportingMojo {
         if (json) {
             printJson(report);
         } else {
-            StatusText.render(report).forEach(log::info);
+            StatusText.render(report).forEach(report(log)::info);
         }
         publish(ctx, log);
         List<String> reasons = failures(report);

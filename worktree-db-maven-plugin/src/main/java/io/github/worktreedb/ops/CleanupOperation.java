@@ -9,6 +9,7 @@ import io.github.worktreedb.git.GitWorktree;
 import io.github.worktreedb.postgres.Catalog;
 import io.github.worktreedb.postgres.DatabaseLock;
 import io.github.worktreedb.postgres.Marker;
+import io.github.worktreedb.postgres.SqlStates;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -77,9 +78,9 @@ public final class CleanupOperation {
         Set<String> branches = git.branches();
         List<Candidate> candidates = new ArrayList<>();
         List<Skipped> skipped = new ArrayList<>();
-        try (Connection conn = ctx.server().connectMaintenance(ctx.config().maintenanceDatabase())) {
+        try (Connection conn = ctx.target().connector().connectMaintenance(ctx.config().maintenanceDatabase())) {
             Catalog catalog = new Catalog(conn);
-            for (OwnedDatabases.Owned o : OwnedDatabases.of(conn, ctx)) {
+            for (OwnedDatabases.Owned o : OwnedDatabases.of(conn, ctx, Marker.Kind.WORKTREE)) {
                 Marker m = o.marker();
                 boolean current = o.name().equals(ctx.database()) && !ctx.usesMainDatabase();
                 boolean detached = Boolean.TRUE.equals(m.detached());
@@ -94,9 +95,16 @@ public final class CleanupOperation {
                                     : worktreeGone ? "worktree " + m.worktree() + " is gone" : null;
                         };
                 if (reason == null) {
+                    String either = " (-D" + PropertyNames.CLEANUP_WHEN + "=either drops it too)";
                     if (current) {
                         skipped.add(new Skipped(o.name(), "this worktree's database (add -D" + PropertyNames.INCLUDE_CURRENT
                                 + "=true to drop it)"));
+                    } else if (when == When.BRANCH_GONE && worktreeGone) {
+                        skipped.add(new Skipped(o.name(), "worktree " + m.worktree() + " is gone, but branch " + m.branch()
+                                + " remains" + either));
+                    } else if (when == When.WORKTREE_GONE && branchGone) {
+                        skipped.add(new Skipped(o.name(), "branch " + m.branch() + " is gone, but worktree " + m.worktree()
+                                + " remains" + either));
                     }
                     continue;
                 }
@@ -133,9 +141,9 @@ public final class CleanupOperation {
         long reclaimed = 0;
         for (Candidate c : plan.candidates()) {
             long start = System.nanoTime();
-            try (DatabaseLock lock = DatabaseLock.acquire(ctx.server(), ctx.config().maintenanceDatabase(), c.name(), log)) {
+            try (DatabaseLock lock = DatabaseLock.acquire(ctx.target().connector(), ctx.config().maintenanceDatabase(), c.name(), log)) {
                 Optional<Marker> marker = lock.catalog().facts(c.name()).marker();
-                if (marker.isEmpty()) {
+                if (marker.isEmpty() || marker.get().kind() != Marker.Kind.WORKTREE) {
                     log.warn("Skipping " + c.name() + ": it is gone or no longer carries the worktree-db marker");
                     continue;
                 }
@@ -147,7 +155,7 @@ public final class CleanupOperation {
                         Duration.ofNanos(System.nanoTime() - start), log);
             } catch (SQLException e) {
                 log.warn("Could not drop " + c.name() + ": " + Secrets.redact(e.getMessage(), ctx.main().spec().password())
-                        + ("55006".equals(e.getSQLState()) ? " (someone connected to it meanwhile; run again)" : ""));
+                        + (SqlStates.is(e, SqlStates.OBJECT_IN_USE) ? " (someone connected to it meanwhile; run again)" : ""));
             }
         }
         log.info("cleanup: dropped " + dropped.size() + " database(s), reclaimed " + Sizes.human(reclaimed));

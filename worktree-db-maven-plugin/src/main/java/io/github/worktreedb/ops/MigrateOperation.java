@@ -5,6 +5,7 @@ import io.github.worktreedb.config.PropertyNames;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.Secrets;
 import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.flyway.FlywayErrors;
 import io.github.worktreedb.flyway.FlywayLogging;
 import io.github.worktreedb.flyway.Migrations;
 import io.github.worktreedb.flyway.RiskyStatements;
@@ -25,9 +26,9 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationState;
+import org.flywaydb.core.api.output.BaselineResult;
 import org.flywaydb.core.api.output.MigrateOutput;
 import org.flywaydb.core.api.output.MigrateResult;
-import org.flywaydb.core.internal.exception.FlywayMigrateException;
 
 /**
  * {@code migrate}: applies Flyway migrations to this worktree's database, under the plugin's lock on it. Migrations
@@ -63,15 +64,12 @@ public final class MigrateOperation {
         long start = System.nanoTime();
         ConnectionSpec db = ctx.databaseSpec();
         DatabaseLock lock = heldLock != null ? heldLock
-                : DatabaseLock.acquire(ctx.server(), ctx.config().maintenanceDatabase(), db.database(), log);
+                : DatabaseLock.acquire(ctx.target().connector(), ctx.config().maintenanceDatabase(), db.database(), log);
         try (AutoCloseable logging = FlywayLogging.to(log)) {
             requireDatabase(lock.catalog(), db.database());
             return migrate(db, start);
-        } catch (FlywayMigrateException e) {
-            throw failed(e);
         } catch (FlywayException e) {
-            throw new WorktreeDbException(WorktreeDbException.Kind.USER, "Flyway cannot migrate " + db.database() + ": "
-                    + Secrets.redact(e.getMessage(), db.password()), e);
+            throw FlywayErrors.translate(e, db.database(), ctx.config().migration(), db.password());
         } catch (WorktreeDbException e) {
             throw e;
         } catch (Exception e) {
@@ -102,22 +100,47 @@ public final class MigrateOperation {
             log.warn(text);
         }
         List<MigrationInfo> pending = List.of(info.pending());
-        if (pending.isEmpty()) {
+        // baselineOnMigrate on a database with tables and no history: the migrations up to baselineVersion count as
+        // applied; when none is above it, Flyway's migrate has nothing to run, and the baseline is written here
+        List<MigrationInfo> belowBaseline = Arrays.stream(info.all())
+                .filter(i -> i.getState() == MigrationState.BASELINE_IGNORED).toList();
+        boolean baselineOnly = pending.isEmpty() && !belowBaseline.isEmpty()
+                && Arrays.stream(info.all()).noneMatch(i -> i.getState().isApplied());
+        String baselineVersion = ctx.config().migration().baselineVersion();
+        List<String> failed = Arrays.stream(info.all()).filter(i -> i.getState().isFailed()).map(MigrateOperation::describe)
+                .toList();
+        if (!failed.isEmpty()) {
+            throw FlywayErrors.failedEarlier(db.database(), String.join(", ", failed), ctx.config().migration().table());
+        }
+        if (pending.isEmpty() && !baselineOnly) {
             log.info(db.database() + " is up to date at version " + current + ".");
             return new Result(current, 0, missing, false);
         }
         boolean main = ctx.usesMainDatabase();
         boolean remote = !db.isLocal();
+        String baselineWork = "record version " + baselineVersion + " as the baseline of " + db.database() + " in "
+                + ctx.config().migration().table() + " (" + PropertyNames.BASELINE_ON_MIGRATE + "; " + listed(belowBaseline)
+                + (belowBaseline.size() == 1 ? " counts" : " count") + " as applied, none is above it)";
         if (main || remote) {
             String plan = "Migrate " + (main ? "the main database " : "") + db.database()
-                    + (remote ? " on " + db.primary().display() + ", which is not this machine," : "") + " with "
-                    + pending.size() + " pending migration(s):" + listing(pending) + risky(pending) + coordination.plan();
+                    + (remote ? " on " + db.primary().display() + ", which is not this machine," : "")
+                    + (baselineOnly ? ": " + baselineWork + "."
+                            : " with " + pending.size() + " pending migration(s):" + listing(pending) + risky(pending)
+                                    + coordination.plan());
             if (!Confirmation.proceed(ctx.config(), confirmation, plan, log)) {
                 return new Result(current, 0, missing, false);
             }
         } else if (ctx.config().dryRun()) {
-            log.info("[dry run] Would apply to " + db.database() + ":" + listing(pending));
+            if (baselineOnly) {
+                log.info("[dry run] Would " + baselineWork + ".");
+            } else {
+                log.info("[dry run] Would apply to " + db.database() + ":");
+                listing(pending).lines().filter(l -> !l.isEmpty()).forEach(log::info);
+            }
             return new Result(current, 0, missing, false);
+        }
+        if (baselineOnly) {
+            return baseline(flyway, db, missing, start);
         }
         MigrateResult result = flyway.migrate();
         for (MigrateOutput m : result.migrations) {
@@ -134,50 +157,26 @@ public final class MigrateOperation {
         return new Result(version, result.migrationsExecuted, missing, true);
     }
 
+    /** Writes the baseline that {@code baselineOnMigrate} asks for when no migration is above {@code baselineVersion}. */
+    private Result baseline(Flyway flyway, ConnectionSpec db, List<String> missing, long start) {
+        BaselineResult baselined = flyway.baseline();
+        String version = baselined.baselineVersion == null ? ctx.config().migration().baselineVersion() : baselined.baselineVersion;
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        log.info("Baselined " + db.database() + " at version " + version + " (" + PropertyNames.BASELINE_ON_MIGRATE
+                + "): Flyway's history now starts there; no migration is above it (" + Sizes.seconds(took) + ")");
+        History.append(ctx.git(), "migrate", db.database(), "baselined at version " + version, took, log);
+        return new Result(version, 0, missing, true);
+    }
+
+    private static String listed(List<MigrationInfo> migrations) {
+        return migrations.stream().map(MigrateOperation::describe).collect(Collectors.joining(", "));
+    }
+
     private static void requireDatabase(Catalog catalog, String database) throws SQLException {
         if (!catalog.exists(database)) {
             throw WorktreeDbException.user("Database " + database + " does not exist yet, so there is nothing to "
                     + "migrate. Create it with mvn worktree-db:clone (bind clone before migrate in the build).");
         }
-    }
-
-    private WorktreeDbException failed(FlywayMigrateException e) {
-        MigrationInfo m = e.getMigration();
-        String file = e.getAbsolutePathOnDisk() != null ? e.getAbsolutePathOnDisk() : m == null ? "?" : m.getScript();
-        String line = e.getLineNumber() > 0 ? " at line " + e.getLineNumber() : "";
-        String pg = postgresMessage(e);
-        String state = e.getSqlState() == null ? "" : " (SQL state " + e.getSqlState() + ")";
-        if (lostConnection(e)) {
-            return WorktreeDbException.environment("The connection to the server broke while applying " + file + ": " + pg
-                    + state + ". The server stopped or restarted; " + (e.isExecutableInTransaction()
-                            ? "PostgreSQL rolled this migration back and nothing was recorded for it. "
-                            : "statements of this migration before the break may stay applied (it ran outside a transaction). ")
-                    + "Run migrate again once the server is back.", e);
-        }
-        String after = e.isExecutableInTransaction()
-                ? "It was rolled back; the database is as it was before this migration. Fix the migration and run again."
-                : "It ran outside a transaction (e.g. CREATE INDEX CONCURRENTLY), so statements before the failing one "
-                        + "stay applied; check the database, then run again.";
-        return new WorktreeDbException(WorktreeDbException.Kind.USER, "Migration " + file + " failed" + line + ": " + pg
-                + state + ". " + after, e);
-    }
-
-    private static boolean lostConnection(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && io.github.worktreedb.postgres.PgServer.connectionLost(sql)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private String postgresMessage(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && sql.getMessage() != null) {
-                return Secrets.redact(sql.getMessage().lines().findFirst().orElse(""), ctx.main().spec().password());
-            }
-        }
-        return Secrets.redact(e.getMessage(), ctx.main().spec().password());
     }
 
     private static String describe(MigrationInfo i) {

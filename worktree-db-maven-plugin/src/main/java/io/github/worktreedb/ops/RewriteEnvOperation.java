@@ -67,6 +67,10 @@ public final class RewriteEnvOperation {
         int copied = 0;
         List<String> already = new ArrayList<>();
         Map<String, String> overrides = new LinkedHashMap<>();
+        List<String> stillMain = new ArrayList<>();
+        List<FilePlan> plans = new ArrayList<>();
+        // first every file is planned, so that a value rewrite-env cannot point at this worktree stops it before it
+        // writes anything
         for (String name : ctx.config().envFiles()) {
             Path file = git.root().resolve(name).normalize();
             Path source = file;
@@ -81,7 +85,6 @@ public final class RewriteEnvOperation {
                 copy = true;
             }
             Dotenv env = Dotenv.load(source, copy ? source + " (main worktree)" : name);
-            String content = env.content();
             EnvRewritePlan plan = EnvRewritePlan.of(env, main, target);
             if (portIndex > 0) {
                 Path original = Files.isRegularFile(git.backupOf(name)) ? git.backupOf(name) : source;
@@ -94,27 +97,57 @@ public final class RewriteEnvOperation {
             for (Dotenv.Problem p : env.problems()) {
                 log.warn(name + ":" + p.line() + ": " + p.reason() + " (kept as it is)");
             }
-            if (tracked.contains(file)) {
-                if (plan.changes()) {
-                    log.warn(trackedAdvice(name, plan));
-                    plan.edits().forEach(e -> overrides.put(e.entry().key(), rewrittenValue(env, e)));
+            for (EnvRewritePlan.Problem p : plan.problems()) {
+                stillMain.add(name + ":" + p.line() + " (" + p.key() + ") names the main database " + main.database()
+                        + ", but " + p.reason() + ". Write the database name literally in " + p.key()
+                        + " (rewrite-env then changes it), or point it at this worktree's database " + target
+                        + " yourself");
+            }
+            boolean isTracked = tracked.contains(file);
+            if (isTracked && plan.changes()) {
+                boolean names = plan.edits().stream().anyMatch(e -> !isPort(e));
+                if (names) {
+                    plan.edits().stream().filter(e -> !isPort(e))
+                            .forEach(e -> overrides.put(e.entry().key(), rewrittenValue(env, e)));
+                    if (ctx.config().overrideEnvFile() == null) {
+                        stillMain.add(trackedAdvice(name, plan));
+                    } else {
+                        log.warn(trackedAdvice(name, plan));
+                    }
                 }
+            }
+            plans.add(new FilePlan(name, file, source, copy, env, plan, isTracked));
+        }
+        if (!stillMain.isEmpty()) {
+            String message = "rewrite-env cannot point every env value at " + target + ":\n  "
+                    + String.join("\n  ", stillMain)
+                    + "\nThe application would still use the main database " + main.database() + ". "
+                    + (dryRun ? "" : "Nothing was changed.");
+            if (!dryRun) {
+                throw WorktreeDbException.user(message);
+            }
+            log.warn("[dry run] " + message);
+        }
+        for (FilePlan fp : plans) {
+            String name = fp.name();
+            EnvRewritePlan plan = fp.plan();
+            if (fp.tracked()) {
                 continue;
             }
             if (dryRun) {
-                if (copy) {
-                    log.info("[dry run] Would copy " + name + " from the main worktree (" + source + ")");
+                if (fp.copy()) {
+                    log.info("[dry run] Would copy " + name + " from the main worktree (" + fp.source() + ")");
                 }
                 if (plan.changes()) {
-                    log.info("[dry run] " + name + " would change:\n" + diff(name, env, plan));
+                    log.info("[dry run] " + name + " would change:\n" + diff(name, fp.env(), plan));
                 }
                 continue;
             }
-            if (copy) {
-                EnvFileWriter.keepOriginal(source, git.backupOf(name));
-                EnvFileWriter.writeAtomically(file, content);
+            if (fp.copy()) {
+                EnvFileWriter.keepOriginal(fp.source(), git.backupOf(name));
+                EnvFileWriter.writeAtomically(fp.file(), fp.env().content());
                 copied++;
-                log.info("Copied " + name + " from the main worktree (" + source + ")");
+                log.info("Copied " + name + " from the main worktree (" + fp.source() + ")");
             }
             if (!plan.changes()) {
                 if (plan.alreadyTarget() > 0) {
@@ -122,22 +155,29 @@ public final class RewriteEnvOperation {
                 }
                 continue;
             }
-            EnvFileWriter.checkWritable(file, name);
-            boolean kept = EnvFileWriter.keepOriginal(file, git.backupOf(name));
-            EnvFileWriter.writeAtomically(file, plan.apply(content));
+            EnvFileWriter.checkWritable(fp.file(), name);
+            boolean kept = EnvFileWriter.keepOriginal(fp.file(), git.backupOf(name));
+            EnvFileWriter.writeAtomically(fp.file(), plan.apply(fp.env().content()));
             changedFiles++;
             changedValues += plan.edits().size();
             log.info(name + ": " + plan.edits().stream().map(e -> e.entry().key() + " (line " + e.entry().line() + ")")
                     .collect(Collectors.joining(", ")) + " changed for " + target
                     + (kept ? "; original kept at " + git.backupOf(name) : ""));
         }
-        frameworkSettings(overrides);
+        int settings = frameworkSettings(overrides);
         if (!overrides.isEmpty() && ctx.config().overrideEnvFile() != null) {
             writeOverrides(overrides);
         }
         if (!dryRun) {
+            String unresolved = settings > 0 && ctx.config().overrideEnvFile() == null
+                    ? "; " + settings + " application setting(s) still name the main database " + main.database()
+                            + " (see the warnings above)"
+                    : "";
             if (changedValues > 0) {
-                log.info("rewrite-env: changed " + changedValues + " value(s) in " + changedFiles + " file(s) for " + target);
+                log.info("rewrite-env: changed " + changedValues + " value(s) in " + changedFiles + " file(s) for " + target
+                        + unresolved);
+            } else if (!unresolved.isEmpty()) {
+                log.warn("rewrite-env: no env value to change" + unresolved);
             } else if (!already.isEmpty()) {
                 log.info("rewrite-env: " + String.join(", ", already) + " already point(s) at " + target
                         + "; nothing to change");
@@ -148,14 +188,27 @@ public final class RewriteEnvOperation {
         return new Result(changedFiles, changedValues, copied, false, portIndex);
     }
 
+    private record FilePlan(String name, Path file, Path source, boolean copy, Dotenv env, EnvRewritePlan plan,
+            boolean tracked) {}
+
+    /** An edit of a port key ({@code -Dworktree-db.ports}), not of a database name. */
+    private boolean isPort(EnvRewritePlan.Edit e) {
+        return ctx.config().ports().contains(e.entry().key());
+    }
+
     /** The application's view of an edited value: the raw text as the file would hold it, unquoted. */
     private static String rewrittenValue(Dotenv env, EnvRewritePlan.Edit e) {
         String after = e.newRaw();
         return e.entry().quote() == '"' ? Dotenv.parse(env.path(), "X=\"" + after + "\"").get("X").orElseThrow().value() : after;
     }
 
-    /** Framework settings (application.properties...) that name the main database: reported, never edited. */
-    private void frameworkSettings(Map<String, String> overrides) {
+    /**
+     * Framework settings (application.properties...) that name the main database: reported, never edited.
+     *
+     * @return how many there are
+     */
+    private int frameworkSettings(Map<String, String> overrides) {
+        int count = 0;
         GitWorktree git = ctx.git();
         List<Path> configs = FrameworkSettings.candidates(git.root(), ctx.config().baseDir().toAbsolutePath().normalize());
         var tracked = git.tracked(configs);
@@ -176,8 +229,10 @@ public final class RewriteEnvOperation {
                 if (f.environmentVariable() != null) {
                     overrides.put(f.environmentVariable(), rewritten);
                 }
+                count++;
             }
         }
+        return count;
     }
 
     /** Writes the overrides into the configured untracked env file, key by key, everything else kept. */
@@ -237,13 +292,14 @@ public final class RewriteEnvOperation {
 
     /** A tracked file names the main database: say how to override it for this worktree instead. */
     private String trackedAdvice(String name, EnvRewritePlan plan) {
-        String overrides = plan.edits().stream()
+        String overrides = plan.edits().stream().filter(e -> !isPort(e))
                 .map(e -> "  " + e.entry().key() + "=" + Secrets.redact(e.newRaw()))
                 .collect(Collectors.joining("\n"));
-        return name + " is tracked by git, so rewrite-env never changes it, but it names the main database "
-                + ctx.main().name() + " (line " + plan.edits().get(0).entry().line() + "). For this worktree, set these in "
-                + "the environment or in an untracked env file your tooling reads after it"
-                + (ctx.config().overrideEnvFile() == null ? " (-D" + PropertyNames.OVERRIDE_ENV_FILE + "=... writes them)" : "")
+        return name + ":" + plan.edits().get(0).entry().line() + " is tracked by git, so rewrite-env never changes it, but it "
+                + "names the main database " + ctx.main().name() + ". For this worktree, set these in the environment or in an "
+                + "untracked env file your tooling reads after it"
+                + (ctx.config().overrideEnvFile() == null ? " (-D" + PropertyNames.OVERRIDE_ENV_FILE + "=.env.local writes "
+                        + "them there)" : " (written to " + ctx.config().overrideEnvFile() + ")")
                 + ":\n" + overrides;
     }
 

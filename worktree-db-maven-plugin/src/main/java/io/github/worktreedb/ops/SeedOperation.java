@@ -87,8 +87,8 @@ public final class SeedOperation {
             return new Result(0, 0, List.of());
         }
         DatabaseLock lock = heldLock != null ? heldLock
-                : DatabaseLock.acquire(ctx.server(), ctx.config().maintenanceDatabase(), db.database(), log);
-        try (Connection conn = ctx.server().connect(db.database())) {
+                : DatabaseLock.acquire(ctx.target().connector(), ctx.config().maintenanceDatabase(), db.database(), log);
+        try (Connection conn = ctx.target().connector().connect(db.database())) {
             Map<String, String[]> history = history(conn, settings.table());
             List<SeedFile> toApply = new ArrayList<>();
             List<String> changed = new ArrayList<>();

@@ -4,9 +4,12 @@ import io.github.worktreedb.config.ConnectionSpec;
 import io.github.worktreedb.config.Dotenv;
 import io.github.worktreedb.config.EnvDatabaseSettings;
 import io.github.worktreedb.config.SeedSettings;
+import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.Secrets;
 import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.env.EnvRewritePlan;
+import io.github.worktreedb.flyway.FlywayErrors;
 import io.github.worktreedb.flyway.FlywayLogging;
 import io.github.worktreedb.flyway.Migrations;
 import io.github.worktreedb.git.GitWorktree;
@@ -61,7 +64,7 @@ public final class StatusOperation {
         StatusReport.Migrations migrations;
         StatusReport.Seeds seeds;
         List<StatusReport.OtherDatabase> others = null;
-        try (Connection conn = ctx.server().connectMaintenance(ctx.config().maintenanceDatabase())) {
+        try (Connection conn = ctx.target().connector().connectMaintenance(ctx.config().maintenanceDatabase())) {
             Catalog catalog = new Catalog(conn);
             Catalog.DatabaseFacts facts = catalog.facts(ctx.database());
             boolean exists = facts.exists();
@@ -83,19 +86,25 @@ public final class StatusOperation {
             problems.add("the database " + ctx.database() + " does not exist: run mvn worktree-db:clone");
         }
         var coordination = io.github.worktreedb.coordination.MigrateChecks.report(ctx, lastInfo);
-        addMigrationProblems(migrations, seeds, problems, ctx.config().isolation() == io.github.worktreedb.config.Isolation.SHARED);
+        addMigrationProblems(migrations, seeds, ctx.usesMainDatabase(), problems,
+                ctx.config().isolation() == io.github.worktreedb.config.Isolation.SHARED);
         problems.addAll(io.github.worktreedb.coordination.CoordinationText.problems(coordination));
         for (StatusReport.EnvFile f : envFiles) {
             if ("main".equals(f.pointsAt()) && !ctx.usesMainDatabase()) {
                 problems.add(f.file() + " still points at the main database: run mvn worktree-db:rewrite-env");
+            } else if ("unrewritable".equals(f.pointsAt())) {
+                problems.add(f.file() + ":" + f.line() + ": " + f.key());
+            } else if ("notCopied".equals(f.pointsAt())) {
+                problems.add(f.file() + " is only in the main worktree: run mvn worktree-db:rewrite-env (copies it, pointed "
+                        + "at " + ctx.database() + ")");
             }
         }
         return new StatusReport(worktree, mainDb, database, envFiles, migrations, seeds, others, problems, coordination);
     }
 
     /** Every finding that needs doing, with what to do. */
-    private static void addMigrationProblems(StatusReport.Migrations m, StatusReport.Seeds s, List<String> problems,
-            boolean shared) {
+    private static void addMigrationProblems(StatusReport.Migrations m, StatusReport.Seeds s, boolean mainDatabase,
+            List<String> problems, boolean shared) {
         if (!m.failed().isEmpty()) {
             problems.add(m.failed().size() + " failed migration(s): fix them (mvn worktree-db:reset starts over)");
         }
@@ -120,7 +129,8 @@ public final class StatusOperation {
         if (!m.pending().isEmpty() && m.note() == null) {
             problems.add(m.pending().size() + " pending migration(s): run mvn worktree-db:migrate");
         }
-        if (!s.pending().isEmpty()) {
+        // seeds are test data for worktree databases: the main database is never suggested for seeding
+        if (!s.pending().isEmpty() && !mainDatabase) {
             problems.add(s.pending().size() + " pending seed file(s): run mvn worktree-db:seed");
         }
         if (!s.changed().isEmpty()) {
@@ -134,11 +144,19 @@ public final class StatusOperation {
         List<Path> paths = ctx.config().envFiles().stream().map(n -> git.root().resolve(n).normalize()).toList();
         Set<Path> tracked = git.tracked(paths);
         List<StatusReport.EnvFile> out = new ArrayList<>();
+        // the default list names files many projects never have: only the configured ones are reported when absent
+        boolean defaults = ctx.config().envFiles().equals(WorktreeDbConfig.DEFAULT_ENV_FILES);
         for (int i = 0; i < paths.size(); i++) {
             String name = ctx.config().envFiles().get(i);
             Path file = paths.get(i);
             if (!Files.isRegularFile(file)) {
-                out.add(new StatusReport.EnvFile(name, "missing", null, null, null, false));
+                Path inMain = git.isMainWorktree() || git.mainRoot() == null ? null : git.mainRoot().resolve(name).normalize();
+                if (inMain != null && Files.isRegularFile(inMain)) {
+                    // a fresh linked worktree: git does not bring gitignored env files; rewrite-env copies them
+                    out.add(new StatusReport.EnvFile(name, "notCopied", null, null, null, false));
+                } else if (!defaults) {
+                    out.add(new StatusReport.EnvFile(name, "missing", null, null, null, false));
+                }
                 continue;
             }
             try {
@@ -150,9 +168,32 @@ public final class StatusOperation {
                 String db = found.get().spec().withDefaults(ctx.main().spec().user()).database();
                 String points = db.equals(ctx.database()) ? "worktree" : db.equals(ctx.main().name()) ? "main" : "other";
                 out.add(new StatusReport.EnvFile(name, points, db, found.get().line(), found.get().key(), tracked.contains(file)));
+                if (!ctx.usesMainDatabase()) {
+                    out.addAll(stillNamingMain(name, Dotenv.load(file, name), found.get().key(), tracked.contains(file)));
+                }
             } catch (WorktreeDbException e) {
                 out.add(new StatusReport.EnvFile(name, "unreadable", null, null, Secrets.redact(e.getMessage()), false));
             }
+        }
+        return out;
+    }
+
+    /**
+     * The other values of an env file that still name the main database: {@code main} when rewrite-env would change
+     * them, {@code unrewritable} (shown as {@code [!!]} with the reason in {@code key}) when it cannot.
+     */
+    private List<StatusReport.EnvFile> stillNamingMain(String name, Dotenv env, String mainKey, boolean tracked) {
+        List<StatusReport.EnvFile> out = new ArrayList<>();
+        EnvRewritePlan plan = EnvRewritePlan.of(env, ctx.main().spec(), ctx.database());
+        for (EnvRewritePlan.Edit e : plan.edits()) {
+            if (!e.entry().key().equals(mainKey)) {
+                out.add(new StatusReport.EnvFile(name, "main", ctx.main().name(), e.entry().line(), e.entry().key(), tracked));
+            }
+        }
+        for (EnvRewritePlan.Problem p : plan.problems()) {
+            out.add(new StatusReport.EnvFile(name, "unrewritable", ctx.main().name(), p.line(), p.key() + " names the main "
+                    + "database " + ctx.main().name() + ", but " + p.reason() + ": point it at " + ctx.database()
+                    + " by hand", tracked));
         }
         return out;
     }
@@ -183,6 +224,11 @@ public final class StatusOperation {
                     .filter(i -> Set.of(MigrationState.MISSING_SUCCESS, MigrationState.MISSING_FAILED,
                             MigrationState.FUTURE_SUCCESS, MigrationState.FUTURE_FAILED).contains(i.getState()))
                     .map(StatusOperation::describe).toList();
+            if (Arrays.stream(allInfo).anyMatch(i -> i.getState() == MigrationState.BASELINE_IGNORED)
+                    && Arrays.stream(allInfo).noneMatch(i -> i.getState().isApplied())) {
+                problems.add("no Flyway history yet: mvn worktree-db:migrate records version "
+                        + ctx.config().migration().baselineVersion() + " as the baseline (baselineOnMigrate)");
+            }
             List<String> mismatch = new ArrayList<>();
             var validation = flyway.validateWithResult();
             if (validation.invalidMigrations != null) {
@@ -193,7 +239,7 @@ public final class StatusOperation {
             return new StatusReport.Migrations(current, applied, pending, ignored, failed, missing, mismatch, onMainNotHere,
                     collisions, note);
         } catch (Exception e) {
-            problems.add("cannot read the migrations: " + Secrets.redact(e.getMessage(), ctx.main().spec().password()));
+            problems.add("cannot read the migrations: " + FlywayErrors.plain(e.getMessage(), ctx.main().spec().password()));
             return new StatusReport.Migrations(null, 0, List.of(), List.of(), List.of(), List.of(), List.of(), onMainNotHere,
                     collisions, "Flyway could not read this database");
         }
@@ -265,7 +311,7 @@ public final class StatusOperation {
     private StatusReport.Seeds seeds(List<String> problems) {
         SeedSettings settings = ctx.config().seed();
         Map<String, String[]> history = Map.of();
-        try (Connection conn = ctx.server().connect(ctx.database())) {
+        try (Connection conn = ctx.target().connector().connect(ctx.database())) {
             history = SeedOperation.readHistory(conn, settings.table());
         } catch (SQLException | WorktreeDbException e) {
             problems.add("cannot read the seed history: " + Secrets.redact(e.getMessage(), ctx.main().spec().password()));
@@ -295,7 +341,7 @@ public final class StatusOperation {
         Set<Path> live = git.liveWorktrees();
         Set<String> branches = git.branches();
         List<StatusReport.OtherDatabase> out = new ArrayList<>();
-        for (OwnedDatabases.Owned o : OwnedDatabases.of(conn, ctx)) {
+        for (OwnedDatabases.Owned o : OwnedDatabases.of(conn, ctx, Marker.Kind.WORKTREE)) {
             Marker m = o.marker();
             boolean worktreeExists = m.worktree() != null && live.contains(Path.of(m.worktree()));
             out.add(new StatusReport.OtherDatabase(o.name(), m.branch(), m.worktree(), o.sizeBytes(), Sizes.human(o.sizeBytes()),

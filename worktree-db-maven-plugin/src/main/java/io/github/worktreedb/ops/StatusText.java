@@ -22,7 +22,7 @@ public final class StatusText {
                         : ", created " + d.createdAt() + " from " + d.createdFrom()) + ", " + d.openSessions() + " open session(s)"
                 : d.name() + "  [!!] does not exist: run mvn worktree-db:clone";
         out.add(row("Database", db));
-        out.add("Env files");
+        out.add("Env files" + (r.envFiles().isEmpty() ? "      none of the configured ones is here" : ""));
         for (var f : r.envFiles()) {
             String state = switch (f.pointsAt()) {
                 case "worktree" -> "[ok] " + f.database() + " (this worktree)";
@@ -31,6 +31,7 @@ public final class StatusText {
                 case "other" -> "[!!] " + f.database() + " (neither this worktree's nor the main database)";
                 case "none" -> "[--] no database setting";
                 case "missing" -> "[--] missing";
+                case "notCopied" -> "[!!] only in the main worktree: run mvn worktree-db:rewrite-env";
                 default -> "[!!] " + f.key();
             };
             out.add("  " + pad(f.file() + (f.line() == null ? "" : ":" + f.line()), 26) + state

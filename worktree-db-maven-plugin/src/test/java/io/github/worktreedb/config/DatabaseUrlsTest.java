@@ -44,6 +44,47 @@ class DatabaseUrlsTest {
         assertThat(spec.toString()).doesNotContain(password == null ? "\u0000" : ":" + password);
     }
 
+    /** The driver- and framework-qualified schemes; each row follows the documentation named in its first column. */
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', nullValues = "null", textBlock = """
+        SQLAlchemy 2.0, Engine Configuration, "PostgreSQL" (psycopg2 is the default DBAPI) | postgresql+psycopg2://scott:tiger@localhost/mydatabase              | localhost | 5432 | mydatabase | scott    | tiger
+        SQLAlchemy 2.0, dialects/postgresql: psycopg (3) | postgresql+psycopg://user:password@localhost:5433/dbname           | localhost | 5433 | dbname     | user     | password
+        SQLAlchemy 2.0, dialects/postgresql: asyncpg (FastAPI async templates) | postgresql+asyncpg://user:password@host:5432/dbname?prepared_statement_cache_size=500 | host | 5432 | dbname | user | password
+        SQLAlchemy: pg8000, as Alembic’s alembic.ini sqlalchemy.url takes it | postgresql+pg8000://dbuser:kx%40jj5%2Fg@pghost10/appdb             | pghost10  | 5432 | appdb      | dbuser   | kx@jj5/g
+        Phoenix, config/runtime.exs: "ecto://USER:PASS@HOST/DATABASE" | ecto://postgres:postgres@localhost/hello_dev                       | localhost | 5432 | hello_dev  | postgres | postgres
+        Celery, "Database backend settings": result_backend = ’db+postgresql://scott:tiger@localhost/mydatabase’ | db+postgresql://scott:tiger@localhost/mydatabase                   | localhost | 5432 | mydatabase | scott    | tiger
+        Celery with an explicit driver | db+postgresql+psycopg2://scott:tiger@db:6432/mydatabase            | db        | 6432 | mydatabase | scott    | tiger
+        dj-database-url and django-environ schemes | pgsql://user:pass@127.0.0.1:5432/django                            | 127.0.0.1 | 5432 | django     | user     | pass
+        dj-database-url and django-environ schemes | psql://user:pass@127.0.0.1:5432/django                             | 127.0.0.1 | 5432 | django     | user     | pass
+        dj-database-url and django-environ schemes | postgis://user:pass@localhost/geodjango                            | localhost | 5432 | geodjango  | user     | pass
+        docker-compose style: the password is a reference the file or the environment fills in | postgresql://postgres:${POSTGRES_PASSWORD}@localhost:5432/app      | localhost | 5432 | app        | postgres | ${POSTGRES_PASSWORD}
+        docker-compose style: the password is a reference the file or the environment fills in | POSTGRESQL+ASYNCPG://u@LOCALHOST/Shop                              | LOCALHOST | 5432 | Shop       | u        | null
+        """)
+    void parsesDriverAndFrameworkQualifiedSchemes(String doc, String url, String host, int port, String database, String user,
+            String password) {
+        assertThat(DatabaseUrls.isPostgresUrl(url)).isTrue();
+        parsesRealWorldShapes(url, host, port, database, user, password);
+        // only the database name changes, every other byte stays
+        int[] span = DatabaseUrls.databaseSpan(url);
+        assertThat(url.substring(span[0], span[1])).isEqualTo(database);
+        assertThat(DatabaseUrls.replaceDatabase(url, "x_feature")).isEqualTo(url.substring(0, span[0]) + "x_feature"
+                + url.substring(span[1]));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+        mysql+pymysql://scott:tiger@localhost/foo
+        sqlite:///foo.db
+        redis://localhost:6379/0
+        db+mysql://scott:tiger@localhost/foo
+        mongodb://localhost/shop
+        postgresql-shop
+        ecto:shop
+        """)
+    void otherSchemesAreNotPostgres(String url) {
+        assertThat(DatabaseUrls.isPostgresUrl(url)).isFalse();
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
         mysql://root:hunter2@localhost/shop           | scheme 'mysql' is not PostgreSQL

@@ -132,7 +132,7 @@ class CloneOperationTest {
             Path wt = repo.addWorktree(tmp.resolve("wt-" + s.id()), "strategy-" + s.id());
             CloneOperation.Result r = clone(config(wt).strategy(s).build());
             if (PG.serverVersionNum() >= 150000) {
-                assertThat(r.strategy()).isEqualTo(s.id());
+                assertThat(r.method().label()).isEqualTo(s.id());
             }
             assertThat(PG.queryIn(r.database(), "SELECT sum(id) FROM item")).isEqualTo("125250");
         }

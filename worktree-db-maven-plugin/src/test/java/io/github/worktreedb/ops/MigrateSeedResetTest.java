@@ -141,12 +141,80 @@ class MigrateSeedResetTest {
         Path mainWt = repo.root();
         MigrateOperation.Result refused = migrate(config(mainWt).build());
         assertThat(refused.applied()).isZero();
-        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("WARN Migrate the main database " + main.database()
-                + " with 3 pending migration(s):").contains("V2 function (V2__function.sql)")
-                .contains("Add -Dworktree-db.yes=true to confirm."));
+        // the plan, one line per migration, then the outcome on a line of its own
+        assertThat(lines).containsSequence("WARN Migrate the main database " + main.database() + " with 3 pending migration(s):",
+                "WARN   V2 function (V2__function.sql)", "WARN   V3 index (V3__index.sql)", "WARN   V4 do block (V4__do_block.sql)");
+        assertThat(lines).contains("WARN Not done: Maven runs in batch mode. Add -Dworktree-db.yes=true to confirm.");
         assertThat(PG.queryIn(main.database(), "SELECT to_regclass('flyway_schema_history') IS NULL")).isEqualTo("t");
 
         assertThat(migrate(config(mainWt).yes(true).build()).applied()).isEqualTo(3);
+    }
+
+    @Test
+    void baselineOnMigrateWritesTheBaselineEvenWithNoMigrationAboveItAndStatusAgrees() {
+        // a main database set up without Flyway; this branch's only migration is the one it was set up with
+        Path onlyV1 = wt.resolve("db/only-v1");
+        write(onlyV1.resolve("V1__init.sql"), "CREATE TABLE IF NOT EXISTS customer(id int PRIMARY KEY, name text);\n");
+        MigrationSettings plain = new MigrationSettings(List.of("filesystem:" + onlyV1), List.of(), null, Map.of(), false, "1",
+                false, true, false);
+        MigrationSettings baseline = new MigrationSettings(plain.locations(), List.of(), null, Map.of(), true, "1", false, true,
+                false);
+
+        // without baselineOnMigrate: the plugin's property, not Flyway's advice
+        assertThatThrownBy(() -> migrate(config(wt).migration(plain).build()))
+                .hasMessageContaining(target + " has tables but no Flyway history table (flyway_schema_history)")
+                .hasMessageContaining("-Dworktree-db.baselineOnMigrate=true")
+                .hasMessageNotContaining("baselineOnMigrate to true").hasMessageNotContaining("baseline()");
+        StatusReport before = new StatusOperation(context(config(wt).migration(baseline).build()), log, false).run();
+        assertThat(before.problems()).contains("no Flyway history yet: mvn worktree-db:migrate records version 1 as the "
+                + "baseline (baselineOnMigrate)");
+
+        lines.clear();
+        MigrateOperation.Result r = migrate(config(wt).migration(baseline).build());
+        assertThat(r.version()).isEqualTo("1");
+        assertThat(r.changed()).isTrue();
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("INFO Baselined " + target + " at version 1 "
+                + "(worktree-db.baselineOnMigrate): Flyway's history now starts there; no migration is above it ("));
+        assertThat(PG.queryIn(target, "SELECT type || ' ' || version FROM flyway_schema_history")).isEqualTo("BASELINE 1");
+
+        // status agrees, with or without baselineOnMigrate; a second migrate has nothing to do
+        for (MigrationSettings settings : List.of(plain, baseline)) {
+            StatusReport after = new StatusOperation(context(config(wt).migration(settings).build()), log, false).run();
+            assertThat(after.migrations().currentVersion()).isEqualTo("1");
+            assertThat(after.migrations().pending()).isEmpty();
+            assertThat(after.problems()).noneMatch(p -> p.contains("pending migration") || p.contains("baseline"));
+        }
+        lines.clear();
+        assertThat(migrate(config(wt).migration(plain).build()).changed()).isFalse();
+        assertThat(lines).contains("INFO " + target + " is up to date at version 1.");
+    }
+
+    @Test
+    void flywaysAdviceBecomesThePluginsOwn() {
+        migrate(config(wt).build());
+        Path mig = wt.resolve("src/main/resources/db/migration");
+        // a failing migration: no Flyway text in the message nor in any cause (Maven appends every cause's message)
+        write(mig.resolve("V5__bad.sql"), "SELECT nope FROM nothing;\n");
+        Throwable failed = org.assertj.core.api.Assertions.catchThrowable(() -> migrate(config(wt).build()));
+        assertThat(failed).hasMessageContaining("V5__bad.sql failed at line 1").hasNoCause();
+        assertThat(failed.getSuppressed()).hasSize(1); // Flyway's own exception, for mvn -e
+        assertThat(failed.getSuppressed()[0].getMessage()).contains("Run Flyway with -X option");
+
+        // a placeholder without a value: the plugin's configuration element
+        write(mig.resolve("V5__bad.sql"), "CREATE TABLE ${table_name}(x int);\n");
+        assertThatThrownBy(() -> migrate(config(wt).build()))
+                .hasMessageContaining(mig.resolve("V5__bad.sql") + ":1 uses the placeholder ${table_name}, which has no value")
+                .hasMessageContaining("<placeholders><table_name>…</table_name></placeholders>")
+                .hasMessageNotContaining("Check your configuration").hasMessageNotContaining("https://");
+
+        // a migration that failed outside a transaction is recorded as failed: reset, not Flyway's "repair"
+        write(mig.resolve("V5__bad.sql"), "CREATE INDEX CONCURRENTLY bad ON nothing(x);\n");
+        assertThatThrownBy(() -> migrate(config(wt).build())).hasMessageContaining("It ran outside a transaction");
+        lines.clear();
+        assertThatThrownBy(() -> migrate(config(wt).build()))
+                .hasMessageContaining("V5 bad failed earlier and is recorded as failed in flyway_schema_history")
+                .hasMessageContaining("mvn worktree-db:reset").hasMessageNotContaining("repair");
+        assertThat(lines).noneMatch(l -> l.contains("up to date"));
     }
 
     @Test
@@ -198,6 +266,8 @@ class MigrateSeedResetTest {
             assertThat(r.seedsApplied()).isEqualTo(2);
             assertThat(app.isValid(2)).isFalse();
         }
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("INFO Reset " + target + ": copied from " + main.database()
+                + ", at version 4, 2 seed file(s); ended its 1 open session(s) ("));
         assertThat(PG.queryIn(target, "SELECT count(*) FROM customer WHERE id = 99")).isEqualTo("0");
         assertThat(PG.queryIn(target, "SELECT count(*) FROM orders")).isEqualTo("2");
         assertThat(PG.comment(target)).contains("\"tool\":\"worktree-db\"");

@@ -73,7 +73,10 @@ class RewriteEnvOperationTest {
 
         WorktreeContext ctx = WorktreeContext.resolve(WorktreeDbConfig.builder(wt).build(), Log.NONE);
         assertThat(ctx.main().name()).isEqualTo("shop");
-        assertThat(ctx.main().origin()).isEqualTo(".env (original kept by rewrite-env):2 (DATABASE_URL)");
+        // the file that was read, by its real path, and what it is
+        assertThat(ctx.main().origin()).isEqualTo(ctx.git().backupOf(".env") + ":2 (DATABASE_URL) - the original of .env, "
+                + "kept by rewrite-env");
+        assertThat(ctx.git().backupOf(".env")).isRegularFile();
         assertThat(ctx.database()).isEqualTo("shop_feature_y");
     }
 
@@ -102,18 +105,28 @@ class RewriteEnvOperationTest {
     }
 
     @Test
-    void aTrackedFileIsNeverWrittenAndTheUserIsToldHowToOverrideIt() throws Exception {
+    void aTrackedFileNamingTheMainDatabaseFailsTheGoalUntilItsOverrideIsWritten() throws Exception {
         repo.write("backend/.env", "DATABASE_URL=postgres://app:s3cr%40t@localhost/shop\n");
         repo.git("add", "-f", "backend/.env");
         repo.commitAll("commit an env file");
         Path wt = repo.addWorktree(tmp.resolve("shop-tracked"), "feature/tracked");
         String before = Files.readString(wt.resolve("backend/.env"));
-        rewrite(wt, false);
+        // the rule: never a success while an env value still names the main database
+        assertThatThrownBy(() -> rewrite(wt, false)).isInstanceOf(WorktreeDbException.class)
+                .hasMessageContaining("backend/.env:1 is tracked by git, so rewrite-env never changes it, but it names the "
+                        + "main database shop")
+                .hasMessageContaining("DATABASE_URL=postgres://app:****@localhost/shop_feature_tracked")
+                .hasMessageContaining("-Dworktree-db.overrideEnvFile=.env.local")
+                .hasMessageContaining("Nothing was changed")
+                .message().doesNotContain("s3cr");
         assertThat(Files.readString(wt.resolve("backend/.env"))).isEqualTo(before);
-        assertThat(lines).anySatisfy(l -> assertThat(l)
-                .startsWith("WARN backend/.env is tracked by git, so rewrite-env never changes it")
-                .contains("DATABASE_URL=postgres://app:****@localhost/shop_feature_tracked")
-                .doesNotContain("s3cr"));
+        assertThat(wt.resolve(".env")).doesNotExist();
+
+        WorktreeDbConfig config = WorktreeDbConfig.builder(wt).overrideEnvFile(".env.local").build();
+        new RewriteEnvOperation(WorktreeContext.resolve(config, log), log).run();
+        assertThat(Files.readString(wt.resolve("backend/.env"))).isEqualTo(before);
+        assertThat(Files.readString(wt.resolve(".env.local"))).isEqualTo("# for this worktree's database, written by "
+                + "worktree-db rewrite-env\nDATABASE_URL=postgres://app:s3cr%40t@localhost/shop_feature_tracked\n");
     }
 
     @Test
@@ -179,18 +192,19 @@ class RewriteEnvOperationTest {
         repo.commitAll("application config");
         Path wt = repo.addWorktree(tmp.resolve("shop-spring"), "feature/spring");
 
-        rewrite(wt, false);
+        assertThatThrownBy(() -> rewrite(wt, false)).hasMessageContaining("backend/.env:1 is tracked by git")
+                .hasMessageContaining("DB_NAME=shop_feature_spring");
+        assertThat(wt.resolve(".env")).doesNotExist();
+
+        lines.clear();
+        WorktreeDbConfig config = WorktreeDbConfig.builder(wt).overrideEnvFile(".env.local").build();
+        new RewriteEnvOperation(WorktreeContext.resolve(config, log), log).run();
         String out = String.join("\n", lines);
         assertThat(out).contains("WARN api/src/main/resources/application.properties:2 (spring.datasource.url) names the main "
                 + "database shop; rewrite-env does not edit tracked application configuration. Instead, set "
                 + "SPRING_DATASOURCE_URL=jdbc:postgresql://localhost:5432/shop_feature_spring?sslmode=disable for this worktree");
         assertThat(out).contains("worker/src/main/resources/application-dev.yml:4 (url)")
                 .contains("QUARKUS_DATASOURCE_JDBC_URL=jdbc:postgresql://localhost/shop_feature_spring");
-        assertThat(wt.resolve(".env.local")).doesNotExist();
-
-        lines.clear();
-        WorktreeDbConfig config = WorktreeDbConfig.builder(wt).overrideEnvFile(".env.local").build();
-        new RewriteEnvOperation(WorktreeContext.resolve(config, log), log).run();
         assertThat(Files.readString(wt.resolve(".env.local"))).isEqualTo("""
                 # for this worktree's database, written by worktree-db rewrite-env
                 DB_NAME=shop_feature_spring
@@ -228,5 +242,57 @@ class RewriteEnvOperationTest {
         rewrite(wt, false);
         assertThat(Files.readString(wt.resolve(".env"))).isEqualTo(odd.replace("/shop\n", "/shop_feature_odd\n"));
         assertThat(lines).contains("WARN .env:2: not a KEY=value line (kept as it is)");
+    }
+
+    /**
+     * The rule: rewrite-env never succeeds while an env value still names the main database in a form it cannot
+     * rewrite. It fails naming file:line, key and why, before it writes anything; status flags the value as [!!].
+     */
+    @Test
+    void aValueItCannotRewriteFailsTheGoalBeforeAnythingIsWrittenAndStatusFlagsIt() throws Exception {
+        io.github.worktreedb.testing.TestPostgres pg = io.github.worktreedb.testing.TestPostgres.get();
+        var db = pg.createOwnedDatabase("rule", r -> "pw-" + r, null);
+        String url = pg.url(db);
+        String main = db.database();
+        repo.write(".env", "DATABASE_URL=" + url + "\n");
+        String backend = "DB_HOST=localhost\nDB_PORT=" + pg.port() + "\nDB_NAME=${PROJECT}\nPROJECT=" + main + "\n";
+        repo.write("backend/.env", backend);
+        Path wt = repo.addWorktree(tmp.resolve("shop-rule"), "feature/rule");
+        try {
+            assertThatThrownBy(() -> rewrite(wt, false)).isInstanceOf(WorktreeDbException.class)
+                    .hasMessageStartingWith("rewrite-env cannot point every env value at " + main + "_feature_rule:")
+                    .hasMessageContaining("backend/.env:3 (DB_NAME) names the main database " + main + ", but its value is "
+                            + "${PROJECT}, and PROJECT is not a value rewrite-env changes in this file. Write the database "
+                            + "name literally in DB_NAME")
+                    .hasMessageContaining("Nothing was changed");
+            assertThat(wt.resolve(".env")).as("not even the rewritable file is written").doesNotExist();
+            assertThat(wt.resolve("backend/.env")).doesNotExist();
+            assertThat(lines).noneMatch(l -> l.contains("nothing to change"));
+
+            // status, on the worktree holding such a file, flags that value
+            Files.createDirectories(wt.resolve("backend"));
+            Files.writeString(wt.resolve("backend/.env"), backend);
+            Files.writeString(wt.resolve(".env"), "DATABASE_URL=" + url + "\n");
+            WorktreeContext ctx = WorktreeContext.resolve(WorktreeDbConfig.builder(wt).build(), Log.NONE);
+            StatusReport report = new StatusOperation(ctx, Log.NONE, false).run();
+            assertThat(report.envFiles()).filteredOn(f -> f.pointsAt().equals("unrewritable")).singleElement()
+                    .satisfies(f -> {
+                        assertThat(f.file()).isEqualTo("backend/.env");
+                        assertThat(f.line()).isEqualTo(3);
+                    });
+            assertThat(StatusText.render(report)).anySatisfy(l -> assertThat(l).startsWith("  backend/.env:3")
+                    .contains("[!!] DB_NAME names the main database " + main + ", but its value is ${PROJECT}"));
+            assertThat(report.problems()).anySatisfy(p -> assertThat(p).startsWith("backend/.env:3: DB_NAME names the main "
+                    + "database"));
+
+            // written literally, it is rewritten
+            String literal = backend.replace("${PROJECT}", main);
+            Files.writeString(wt.resolve("backend/.env"), literal);
+            rewrite(wt, false);
+            assertThat(Files.readString(wt.resolve("backend/.env")))
+                    .isEqualTo(literal.replace("DB_NAME=" + main, "DB_NAME=" + main + "_feature_rule"));
+        } finally {
+            pg.dropDatabase(main);
+        }
     }
 }

@@ -81,16 +81,16 @@ class StatusCleanupTest {
         assertThat(r.worktree().branch()).isEqualTo("feature/coupons");
         assertThat(r.worktree().mainWorktree()).isFalse();
         assertThat(r.mainDatabase().name()).isEqualTo(main.database());
-        assertThat(r.mainDatabase().foundIn()).isEqualTo(".env (original kept by rewrite-env):1 (DATABASE_URL)");
+        assertThat(r.mainDatabase().foundIn()).isEqualTo(ctx(config(wt).build()).git().backupOf(".env")
+                + ":1 (DATABASE_URL) - the original of .env, kept by rewrite-env");
         assertThat(r.database().name()).isEqualTo(target);
         assertThat(r.database().exists()).isTrue();
         assertThat(r.database().marked()).isTrue();
         assertThat(r.database().createdFrom()).isEqualTo(main.database());
         assertThat(r.database().openSessions()).isZero();
+        // the default list's other files, which neither worktree has, are not listed
         assertThat(r.envFiles()).extracting(StatusReport.EnvFile::file, StatusReport.EnvFile::pointsAt)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(".env", "worktree"),
-                        org.assertj.core.groups.Tuple.tuple("backend/.env", "missing"),
-                        org.assertj.core.groups.Tuple.tuple("frontend/.env.local", "missing"));
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(".env", "worktree"));
         assertThat(r.migrations().currentVersion()).isEqualTo("9");
         assertThat(r.migrations().pending()).isEmpty();
         assertThat(r.migrations().ignored()).containsExactly("V5 next"); // older than the applied V9
@@ -117,6 +117,32 @@ class StatusCleanupTest {
         assertThat(r.database().exists()).isFalse();
         assertThat(r.migrations().pending()).containsExactly("V2 (V2__names.sql)");
         assertThat(r.problems()).contains("the database " + main.database() + "_feature_new does not exist: run mvn worktree-db:clone");
+        // git did not bring the gitignored .env: rewrite-env copies it
+        assertThat(r.envFiles()).extracting(StatusReport.EnvFile::file, StatusReport.EnvFile::pointsAt)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(".env", "notCopied"));
+        assertThat(r.problems()).contains(".env is only in the main worktree: run mvn worktree-db:rewrite-env (copies it, "
+                + "pointed at " + main.database() + "_feature_new)");
+        assertThat(StatusText.render(r)).contains("  .env                      [!!] only in the main worktree: run mvn "
+                + "worktree-db:rewrite-env");
+
+        // an env file configured explicitly is reported when it is in neither worktree
+        StatusReport configured = new StatusOperation(ctx(config(wt).envFiles(List.of(".env", "config/db.env")).build()), log,
+                false).run();
+        assertThat(configured.envFiles()).extracting(StatusReport.EnvFile::file, StatusReport.EnvFile::pointsAt)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(".env", "notCopied"),
+                        org.assertj.core.groups.Tuple.tuple("config/db.env", "missing"));
+    }
+
+    @Test
+    void statusOnTheMainDatabaseNeverSuggestsSeedingItNorListsEnvFilesTheProjectNeverHad() throws Exception {
+        repo.write("src/main/resources/db/seed/001_a.sql", "INSERT INTO customer(id) VALUES (1);\n");
+        StatusReport r = new StatusOperation(ctx(config(repo.root()).build()), log, false).run();
+        assertThat(r.database().isMainDatabase()).isTrue();
+        assertThat(r.seeds().pending()).containsExactly("001_a.sql");
+        assertThat(r.problems()).noneMatch(p -> p.contains("seed"));
+        assertThat(r.envFiles()).extracting(StatusReport.EnvFile::file, StatusReport.EnvFile::pointsAt)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(".env", "worktree"));
+        assertThat(String.join("\n", StatusText.render(r))).doesNotContain("missing").doesNotContain("worktree-db:seed");
     }
 
     @Test
@@ -142,11 +168,18 @@ class StatusCleanupTest {
             CleanupOperation.Result plan = batch.run(true);
             assertThat(plan.candidates()).extracting(CleanupOperation.Candidate::name).containsExactly(db + "_merged");
             assertThat(plan.candidates().get(0).reason()).isEqualTo("branch merged is gone");
-            assertThat(plan.skipped()).extracting(CleanupOperation.Skipped::name).containsExactlyInAnyOrder(db + "_busy", db + "_live");
+            assertThat(plan.skipped()).extracting(CleanupOperation.Skipped::name).containsExactlyInAnyOrder(db + "_busy", db + "_live",
+                    db + "_moved");
+            // its worktree is gone, its branch is not: kept, and the plan says how to drop it too
+            assertThat(plan.skipped()).filteredOn(k -> k.name().equals(db + "_moved")).singleElement()
+                    .extracting(CleanupOperation.Skipped::reason).asString().matches("worktree .*wt-moved is gone, but branch "
+                            + "moved remains \\(-Dworktree-db.cleanupWhen=either drops it too\\)");
+            assertThat(log.lines()).anySatisfy(l -> assertThat(l).startsWith("INFO   kept " + db + "_moved: worktree ")
+                    .endsWith("wt-moved is gone, but branch moved remains (-Dworktree-db.cleanupWhen=either drops it too)"));
             assertThat(plan.dropped()).isEmpty();
             assertThat(PG.exists(db + "_merged")).isTrue();
-            assertThat(log.lines()).anySatisfy(l -> assertThat(l).startsWith("WARN Drop 1 database(s), reclaiming ")
-                    .endsWith("Add -Dworktree-db.yes=true to confirm."));
+            assertThat(log.lines()).anySatisfy(l -> assertThat(l).startsWith("WARN Drop 1 database(s), reclaiming ").endsWith("."));
+            assertThat(log.lines()).contains("WARN Not done: Maven runs in batch mode. Add -Dworktree-db.yes=true to confirm.");
 
             CleanupOperation.Result done = new CleanupOperation(ctx(config(live).yes(true).build()), log, Confirmation.NOBODY,
                     CleanupOperation.When.BRANCH_GONE, false).run(true);

@@ -262,7 +262,7 @@ public final class Benchmark {
         if (r.outcome() != CloneOperation.Outcome.CREATED) {
             throw new IllegalStateException("clone did not create: " + r);
         }
-        strategies.put(label, r.strategy());
+        strategies.put(label, r.method().label());
         return s;
     }
 
