@@ -30,7 +30,7 @@ public final class MigrateChecks {
     public record Checked(List<String> planLines) {
         public String plan() {
             return planLines.isEmpty() ? "" : "\nCoordination checks:" + planLines.stream().map(l -> "\n  " + l)
-                    .collect(Collectors.joining());
+                    .collect(Collectors.joining()) + ".";
         }
     }
 

@@ -31,8 +31,9 @@ public class StatusMojo extends AbstractReportingMojo {
 
     /**
      * Fail the build (after reporting) when any of these holds: {@code pending} (migrations not applied),
-     * {@code collision} (a version used here and on the main branch), {@code behind} (migrations on the main branch
-     * missing here), {@code missing} (applied migrations this branch lacks). For CI.
+     * {@code collision} (a version used here and, for another script, on the main branch, on another live worktree's
+     * branch or in the shared database; or a version of this branch below one used there), {@code behind} (migrations on
+     * the main branch missing here), {@code missing} (applied migrations this branch lacks). For CI.
      */
     @Parameter(property = PropertyNames.FAIL_ON)
     protected List<String> failOn;
@@ -50,7 +51,7 @@ public class StatusMojo extends AbstractReportingMojo {
         if (json) {
             printJson(report);
         } else {
-            StatusText.render(report).forEach(log::info);
+            StatusText.render(report).forEach(report(log)::info);
         }
         publish(ctx, log);
         List<String> reasons = failures(report);

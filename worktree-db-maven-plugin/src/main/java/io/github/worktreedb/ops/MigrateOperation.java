@@ -143,11 +143,11 @@ public final class MigrateOperation {
             return baseline(flyway, db, missing, start);
         }
         MigrateResult result = flyway.migrate();
-        io.github.worktreedb.coordination.MigrateChecks.after(ctx, result.migrations, log);
         for (MigrateOutput m : result.migrations) {
             log.info("Applied " + (m.version == null || m.version.isEmpty() ? "repeatable" : "V" + m.version) + " "
                     + m.description + " (" + fileName(m.filepath) + ") in " + m.executionTime + " ms");
         }
+        io.github.worktreedb.coordination.MigrateChecks.after(ctx, result.migrations, log);
         String version = result.targetSchemaVersion == null ? current : result.targetSchemaVersion;
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         log.info("Migrated " + db.database() + " to version " + version + " (" + result.migrationsExecuted

@@ -51,4 +51,25 @@ class PgConnectorTest {
             assertThat(c.getNetworkTimeout()).isEqualTo(42_000);
         }
     }
+
+    /**
+     * A login refused for a missing or wrong password: the server answered, so the message says so, names the user and
+     * where the credentials came from, and never says "cannot reach" or shows the password.
+     */
+    @Test
+    void aRefusedLoginSaysTheServerAnsweredAndWhereTheCredentialsCameFrom() {
+        var noPassword = DatabaseUrls.parse(PG.url(db)).withPassword(null);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new PgConnector(noPassword, ".env:1 (DATABASE_URL)",
+                        Duration.ofSeconds(2)).connect(db.database()))
+                .isInstanceOf(io.github.worktreedb.core.WorktreeDbException.class)
+                .hasMessageContaining("answered, but refused the login of user '" + db.role() + "': it asked for a password "
+                        + "and none was given. The credentials came from .env:1 (DATABASE_URL)")
+                .message().doesNotContain("Cannot reach").doesNotContain("running");
+        var wrong = DatabaseUrls.parse(PG.url(db)).withPassword("wrong-" + db.password());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new PgConnector(wrong, ".env:1 (DATABASE_URL)",
+                        Duration.ofSeconds(2)).connect(db.database()))
+                .hasMessageContaining("answered, but refused the login of user '" + db.role() + "'")
+                .hasMessageContaining("-Dworktree-db.password")
+                .message().doesNotContain("wrong-" + db.password()).doesNotContain("Cannot reach");
+    }
 }
