@@ -111,8 +111,9 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
     protected boolean dryRun;
 
     /**
-     * How {@code clone} and {@code reset} copy the main database: {@code auto} (by server version and size),
-     * {@code wal-log} or {@code file-copy} (PostgreSQL 15+ STRATEGY; older servers always copy files).
+     * How {@code clone} and {@code reset} copy the main database: {@code auto} (by server version and size; a busy
+     * main database is copied with a dump after a 3 s wait), {@code wal-log} or {@code file-copy} (PostgreSQL 15+
+     * STRATEGY; older servers always copy files), or {@code dump} ({@code pg_dump | pg_restore}: no exclusive access).
      */
     @Parameter(property = PropertyNames.STRATEGY, defaultValue = "auto")
     protected String strategy;
@@ -128,7 +129,10 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
     @Parameter(property = PropertyNames.TERMINATE_CONNECTIONS, defaultValue = "false")
     protected boolean terminateConnections;
 
-    /** Flyway locations of the migrations ({@code filesystem:...} or {@code classpath:...}). */
+    /**
+     * Flyway locations of the migrations ({@code filesystem:...} or {@code classpath:...}); a relative
+     * {@code filesystem:} location is resolved against the project's directory.
+     */
     @Parameter(property = PropertyNames.MIGRATIONS, defaultValue = "filesystem:${project.basedir}/src/main/resources/db/migration")
     protected List<String> migrations;
 
@@ -296,7 +300,8 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
                 .terminateConnections(terminateConnections)
                 .pgBin(pgBin)
                 .migration(new MigrationSettings(migrations == null || migrations.isEmpty()
-                                ? MigrationSettings.defaults(project.getBasedir().toPath()).locations() : migrations,
+                                ? MigrationSettings.defaults(project.getBasedir().toPath()).locations()
+                                : MigrationSettings.resolveAgainst(project.getBasedir().toPath(), migrations),
                         schemas, table, placeholders, baselineOnMigrate, baselineVersion, outOfOrder, validateOnMigrate,
                         strictMigrations))
                 .seed(new SeedSettings(seeds == null || seeds.isEmpty()

@@ -17,7 +17,10 @@ public final class Guards {
         }
     }
 
-    /** Nothing destructive ever touches the main database or a database without the plugin's marker. */
+    /**
+     * Nothing destructive ever touches the main database. (The marker check — no drop of a database without the
+     * plugin's marker — is each goal's own, on the catalog facts it reads under the lock.)
+     */
     public static void refuseMainDatabase(WorktreeContext ctx, String action) {
         if (ctx.usesMainDatabase() || ctx.database().equals(ctx.main().name())) {
             throw WorktreeDbException.user("Refusing to " + action + " " + ctx.database() + ": it is the main database "
