@@ -246,6 +246,7 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
             getLog().info("Skipping worktree-db (" + PropertyNames.SKIP + "=true)");
             return;
         }
+        Preload.start(); // the driver's classes load on the other core while git and the env files are read
         try {
             WorktreeDbConfig config = configuration();
             execute(config, new MavenLog(getLog(), config.password()));
