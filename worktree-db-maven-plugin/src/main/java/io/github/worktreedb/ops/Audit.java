@@ -43,15 +43,21 @@ public final class Audit {
 
     private Audit() {}
 
-    /** Records an attempt on {@code database}. */
+    /** Records an attempt on {@code database}; the history log gets outcome, detail and versions. */
     public static void record(WorktreeContext ctx, String goal, String database, String outcome, String detail,
             List<String> versions, Boolean protectedDatabase, Duration took, Log log) {
+        record(ctx, goal, database, outcome, detail, versions, protectedDatabase, took, log, null);
+    }
+
+    /** Records an attempt on {@code database}; {@code historyText}, when given, is the history log's outcome column. */
+    public static void record(WorktreeContext ctx, String goal, String database, String outcome, String detail,
+            List<String> versions, Boolean protectedDatabase, Duration took, Log log, String historyText) {
         Entry e = new Entry(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), goal, database, outcome,
                 detail == null ? null : Secrets.redact(detail, ctx.main().spec().password()),
                 versions == null || versions.isEmpty() ? null : List.copyOf(versions), protectedDatabase, took.toMillis(),
                 ctx.git().root().toString(), ctx.git().branch(), ctx.git().head(), ProtectOperation.who(),
                 ctx.config().safety().agent());
-        History.append(ctx.git(), goal, database, outcome + (detail == null ? "" : ": " + e.detail())
+        History.append(ctx.git(), goal, database, historyText != null ? historyText : outcome + (detail == null ? "" : ": " + e.detail())
                 + (e.versions() == null ? "" : " [" + String.join(", ", e.versions()) + "]")
                 + (Boolean.TRUE.equals(protectedDatabase) ? " (protected)" : ""), took, log);
         String line;

@@ -189,9 +189,10 @@ public final class MigrateOperation {
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         log.info("Migrated " + db.database() + " to version " + version + " (" + result.migrationsExecuted
                 + " migration(s), " + Sizes.seconds(took) + ")");
-        audit("applied", result.migrationsExecuted + " migration(s), now at version " + version,
-                result.migrations.stream().map(m -> m.version == null || m.version.isEmpty() ? m.description : "V" + m.version)
-                        .toList(), start);
+        Audit.record(ctx, "migrate", db.database(), "applied", result.migrationsExecuted + " migration(s), now at version "
+                + version, result.migrations.stream().map(m -> m.version == null || m.version.isEmpty() ? m.description
+                        : "V" + m.version).toList(), stakes == null ? null : stakes.protection().isPresent(), took, log,
+                "applied " + result.migrationsExecuted + ", now at version " + version);
         return new Result(version, result.migrationsExecuted, missing, true);
     }
 

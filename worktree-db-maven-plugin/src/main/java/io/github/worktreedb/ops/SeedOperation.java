@@ -141,7 +141,8 @@ public final class SeedOperation {
                     + Sizes.seconds(took) + ")");
             if (!toApply.isEmpty()) {
                 Audit.record(ctx, "seed", db.database(), "applied", toApply.size() + " seed file(s)",
-                        toApply.stream().map(SeedFile::name).toList(), protectedNow, took, log);
+                        toApply.stream().map(SeedFile::name).toList(), protectedNow, took, log, "applied " + String.join(", ",
+                                toApply.stream().map(SeedFile::name).toList()));
             }
             return new Result(toApply.size(), already, changed);
         } catch (SQLException e) {
