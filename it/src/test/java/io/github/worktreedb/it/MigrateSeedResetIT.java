@@ -108,6 +108,8 @@ class MigrateSeedResetIT {
         MavenRunner.Result r = MavenRunner.run(wt, "verify");
         MavenRunner.assertCleanFailure(r, "V5__broken.sql failed at line 2: ERROR: relation \"tiers\" does not exist",
                 "It was rolled back");
+        // Maven appends the message of every cause to the error: none of Flyway's own text comes with it
+        assertThat(r.log()).doesNotContain("Flyway with -X").doesNotContain("SQL State  :");
         assertThat(PG.queryIn(target, "SELECT to_regclass('coupon') IS NULL")).isEqualTo("t");
     }
 
@@ -133,12 +135,33 @@ class MigrateSeedResetIT {
     }
 
     @Test
-    void theMainDatabaseIsGuardedInBatchModeAndMigratedWithYes() {
+    void theMainDatabaseIsGuardedInBatchModeAndMigratedWithYes() throws Exception {
         Sample s = sampleWithMigrations("main-guard");
         MavenRunner.Result batch = MavenRunner.run(s.repo.root(), "worktree-db:migrate");
         assertThat(batch.succeeded()).as(batch.log()).isTrue();
-        assertThat(batch.log()).contains("[WARNING] Migrate the main database " + s.main + " with 3 pending migration(s):")
-                .contains("Add -Dworktree-db.yes=true to confirm.");
+        assertThat(batch.log()).contains("[WARNING] Migrate the main database " + s.main + " with 3 pending migration(s):\n"
+                + "[WARNING]   V2 loyalty (V2__loyalty.sql)\n[WARNING]   V3 orders index (V3__orders_index.sql)\n"
+                + "[WARNING]   V4 backfill (V4__backfill.sql)\n")
+                .contains("\n[WARNING] Not done: Maven runs in batch mode. Add -Dworktree-db.yes=true to confirm.\n");
+
+        // interactive: a "no" and a closed standard input each say that nothing was done
+        MavenRunner.Result declined = MavenRunner.runInteractive(s.repo.root(), "n\n", "worktree-db:migrate");
+        assertThat(declined.succeeded()).as(declined.log()).isTrue();
+        assertThat(declined.log()).contains("Continue? [y/N]").contains("\n[WARNING] Not done: declined at the prompt; nothing "
+                + "was changed.");
+        MavenRunner.Result unanswered = MavenRunner.runWithClosedInput(s.repo.root(), "worktree-db:migrate");
+        assertThat(unanswered.succeeded()).as(unanswered.log()).isTrue();
+        assertThat(unanswered.log()).contains("\n[WARNING] Not done: nobody answered the prompt (no console, standard input "
+                + "closed). Add -Dworktree-db.yes=true to confirm.");
+
+        // bound to the build, migrate and seed leave the main database alone in one line each, and never ask
+        MavenRunner.Result build = MavenRunner.runWithClosedInput(s.repo.root(), "verify");
+        assertThat(build.succeeded()).as(build.log()).isTrue();
+        assertThat(build.log()).contains("[INFO] Skipping migrate: this build works on the main database " + s.main
+                        + " (main worktree, branch main), which a goal bound to the build never changes. Run mvn "
+                        + "worktree-db:migrate to migrate it (asks first).")
+                .contains("[INFO] Skipping seed: this build works on the main database " + s.main)
+                .doesNotContain("Continue? [y/N]").doesNotContain("Not done");
         assertThat(PG.queryIn(s.main, "SELECT to_regclass('flyway_schema_history') IS NULL")).isEqualTo("t");
 
         MavenRunner.Result yes = MavenRunner.run(s.repo.root(), "worktree-db:migrate", "-Dworktree-db.baselineOnMigrate=true",

@@ -33,7 +33,10 @@ class StatusCleanupIT {
         MavenRunner.Result text = MavenRunner.run(wt, "worktree-db:status");
         assertThat(text.succeeded()).as(text.log()).isTrue();
         assertThat(text.log()).contains("[INFO] Database       " + target + "  [ok] ")
-                .contains("[INFO]   .env                      [--] missing")
+                .contains("[INFO]   .env                      [!!] only in the main worktree: run mvn worktree-db:rewrite-env")
+                .contains("[INFO] [!!] .env is only in the main worktree: run mvn worktree-db:rewrite-env (copies it, pointed at "
+                        + target + ")")
+                .doesNotContain("backend/.env") // in neither worktree, and not configured: not listed
                 .contains("current 3, applied 3, pending 0, failed 0") // the baseline counts as applied
                 .contains("V3: here V3__mine.sql, on main V3__theirs.sql")
                 .contains("V4 (V4__later.sql)")
@@ -54,7 +57,8 @@ class StatusCleanupIT {
         assertThat(doc.at("/database/createdFrom").asText()).isEqualTo(s.main);
         assertThat(doc.at("/database/sizeBytes").asLong()).isPositive();
         assertThat(doc.at("/envFiles/0/file").asText()).isEqualTo(".env");
-        assertThat(doc.at("/envFiles/0/pointsAt").asText()).isEqualTo("missing");
+        assertThat(doc.at("/envFiles/0/pointsAt").asText()).isEqualTo("notCopied");
+        assertThat(doc.at("/envFiles").size()).isEqualTo(1);
         assertThat(doc.at("/migrations/currentVersion").asText()).isEqualTo("3");
         assertThat(doc.at("/migrations/applied").asInt()).isEqualTo(3);
         assertThat(doc.at("/migrations/versionCollisions/0").asText()).isEqualTo("V3: here V3__mine.sql, on main V3__theirs.sql");

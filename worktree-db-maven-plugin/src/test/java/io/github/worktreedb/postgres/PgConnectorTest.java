@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * (a server that accepts but never answers: {@code CloneMojoTest}); once logged in, that limit must be gone, or a
  * copy or restore taking longer than it would be cut off mid-way.
  */
-class PgServerTest {
+class PgConnectorTest {
 
     static final TestPostgres PG = TestPostgres.get();
     static TestPostgres.OwnedDatabase db;
@@ -35,19 +35,19 @@ class PgServerTest {
 
     @Test
     void onceLoggedInAConnectionHasNoReadTimeoutAndNamesItself() throws SQLException {
-        PgServer server = new PgServer(DatabaseUrls.parse(PG.url(db)), "a test", Duration.ofSeconds(1));
-        try (Connection c = server.connect(db.database()); Statement st = c.createStatement();
+        PgConnector connector = new PgConnector(DatabaseUrls.parse(PG.url(db)), "a test", Duration.ofSeconds(1));
+        try (Connection c = connector.connect(db.database()); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT current_setting('application_name')")) {
             assertThat(c.getNetworkTimeout()).as("read timeout (ms) after the login").isZero();
             rs.next();
-            assertThat(rs.getString(1)).isEqualTo(PgServer.APPLICATION_NAME);
+            assertThat(rs.getString(1)).isEqualTo(PgConnector.APPLICATION_NAME);
         }
     }
 
     @Test
     void aSocketTimeoutGivenInTheUrlStaysInForce() throws SQLException {
-        PgServer server = new PgServer(DatabaseUrls.parse(PG.url(db) + "?socketTimeout=42"), "a test", Duration.ofSeconds(1));
-        try (Connection c = server.connect(db.database())) {
+        PgConnector connector = new PgConnector(DatabaseUrls.parse(PG.url(db) + "?socketTimeout=42"), "a test", Duration.ofSeconds(1));
+        try (Connection c = connector.connect(db.database())) {
             assertThat(c.getNetworkTimeout()).isEqualTo(42_000);
         }
     }
@@ -59,14 +59,14 @@ class PgServerTest {
     @Test
     void aRefusedLoginSaysTheServerAnsweredAndWhereTheCredentialsCameFrom() {
         var noPassword = DatabaseUrls.parse(PG.url(db)).withPassword(null);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new PgServer(noPassword, ".env:1 (DATABASE_URL)",
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new PgConnector(noPassword, ".env:1 (DATABASE_URL)",
                         Duration.ofSeconds(2)).connect(db.database()))
                 .isInstanceOf(io.github.worktreedb.core.WorktreeDbException.class)
                 .hasMessageContaining("answered, but refused the login of user '" + db.role() + "': it asked for a password "
                         + "and none was given. The credentials came from .env:1 (DATABASE_URL)")
                 .message().doesNotContain("Cannot reach").doesNotContain("running");
         var wrong = DatabaseUrls.parse(PG.url(db)).withPassword("wrong-" + db.password());
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new PgServer(wrong, ".env:1 (DATABASE_URL)",
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new PgConnector(wrong, ".env:1 (DATABASE_URL)",
                         Duration.ofSeconds(2)).connect(db.database()))
                 .hasMessageContaining("answered, but refused the login of user '" + db.role() + "'")
                 .hasMessageContaining("-Dworktree-db.password")
