@@ -161,16 +161,19 @@ public final class StatusOperation {
                 continue;
             }
             try {
-                Optional<EnvDatabaseSettings.Found> found = EnvDatabaseSettings.find(Dotenv.load(file, name), name);
+                Dotenv env = Dotenv.load(file, name);
+                Optional<EnvDatabaseSettings.Found> found = EnvDatabaseSettings.find(env, name);
                 if (found.isEmpty()) {
                     out.add(new StatusReport.EnvFile(name, "none", null, null, null, tracked.contains(file)));
-                    continue;
+                } else {
+                    String db = found.get().spec().withDefaults(ctx.main().spec().user()).database();
+                    String points = db.equals(ctx.database()) ? "worktree" : db.equals(ctx.main().name()) ? "main" : "other";
+                    out.add(new StatusReport.EnvFile(name, points, db, found.get().line(), found.get().key(),
+                            tracked.contains(file)));
                 }
-                String db = found.get().spec().withDefaults(ctx.main().spec().user()).database();
-                String points = db.equals(ctx.database()) ? "worktree" : db.equals(ctx.main().name()) ? "main" : "other";
-                out.add(new StatusReport.EnvFile(name, points, db, found.get().line(), found.get().key(), tracked.contains(file)));
                 if (!ctx.usesMainDatabase()) {
-                    out.addAll(stillNamingMain(name, Dotenv.load(file, name), found.get().key(), tracked.contains(file)));
+                    out.addAll(stillNamingMain(name, env, found.map(EnvDatabaseSettings.Found::key).orElse(null),
+                            tracked.contains(file)));
                 }
             } catch (WorktreeDbException e) {
                 out.add(new StatusReport.EnvFile(name, "unreadable", null, null, Secrets.redact(e.getMessage()), false));
