@@ -32,6 +32,14 @@ class CoordinationIT {
         }
     }
 
+    /** With {@code -Dit.show=true}, prints a build's log (the docs quote these runs). */
+    private static MavenRunner.Result show(String what, MavenRunner.Result r) {
+        if (Boolean.getBoolean("it.show")) {
+            System.out.println("===== " + what + "\n" + r.log());
+        }
+        return r;
+    }
+
     private static Sample sample(String name, String isolation) {
         Sample s = Sample.create(name, "<configuration><baselineOnMigrate>true</baselineOnMigrate><isolation>" + isolation
                 + "</isolation></configuration>");
@@ -55,7 +63,7 @@ class CoordinationIT {
         String bPath = "../" + b.getFileName();
         String aPath = "../" + a.getFileName();
 
-        MavenRunner.Result migrate = MavenRunner.run(a, "worktree-db:clone", "worktree-db:migrate");
+        MavenRunner.Result migrate = show("a: clone + migrate", MavenRunner.run(a, "worktree-db:clone", "worktree-db:migrate"));
         assertThat(migrate.succeeded()).as(migrate.log()).isTrue();
         assertThat(migrate.log())
                 .contains("[WARNING] Version collision: V5: here V5__a_feature.sql, on feat/b (worktree " + bPath
@@ -65,7 +73,7 @@ class CoordinationIT {
                         + "above V6, e.g. V7__a_feature.sql")
                 .contains("Migrated " + s.main + "_feat_a to version 5");
 
-        MavenRunner.Result fromA = MavenRunner.run(a, "worktree-db:status");
+        MavenRunner.Result fromA = show("a: status", MavenRunner.run(a, "worktree-db:status"));
         assertThat(fromA.succeeded()).as(fromA.log()).isTrue();
         assertThat(fromA.log()).contains("Coordination  (isolation=database)")
                 .contains("compared with 1 other worktree(s): feat/b (" + bPath + ", 3 migration(s))")
@@ -93,7 +101,7 @@ class CoordinationIT {
         assertThat(c.at("/mergePreview/branch").asText()).isEqualTo("main");
         assertThat(c.at("/mergePreview/toApply/0").asText()).isEqualTo("V3 (V3__main_later.sql)"); // b has no database
 
-        MavenRunner.Result ci = MavenRunner.run(b, "worktree-db:status", "-Dworktree-db.failOn=collision");
+        MavenRunner.Result ci = show("b: status failOn", MavenRunner.run(b, "worktree-db:status", "-Dworktree-db.failOn=collision"));
         MavenRunner.assertCleanFailure(ci, "version collision: V5: here V5__b_feature.sql, on feat/a (worktree " + aPath
                 + ") V5__a_feature.sql");
     }
@@ -111,11 +119,14 @@ class CoordinationIT {
         String aPath = "../" + a.getFileName();
         String bHead = GitRepo.run(b, "rev-parse", "--short=10", "HEAD");
 
-        // no clone, and the main-database plan shows the coordination checks
-        MavenRunner.Result plan = MavenRunner.run(b, "worktree-db:clone", "worktree-db:migrate");
+        // no clone, nothing to rewrite, and the main-database plan shows the coordination checks
+        MavenRunner.Result plan = show("shared b: clone + migrate, batch", MavenRunner.run(b, "worktree-db:clone",
+                "worktree-db:rewrite-env", "worktree-db:migrate"));
         assertThat(plan.succeeded()).as(plan.log()).isTrue();
         assertThat(plan.log()).contains("isolation=shared: every worktree uses the main database " + s.main
                         + " itself, so there is nothing to clone.")
+                .contains("isolation=shared: every worktree uses the main database " + s.main + ", so rewrite-env has "
+                        + "nothing to change.")
                 .contains("Migrate the main database " + s.main + " with 1 pending migration(s):")
                 .contains("Coordination checks:")
                 // the main worktree is on main: compared as the main branch
@@ -125,7 +136,7 @@ class CoordinationIT {
                 .contains("Not done: Maven runs in batch mode.");
         assertThat(PG.queryIn(s.main, "SELECT to_regclass('public.b_feature')")).isNull();
 
-        MavenRunner.Result applyB = MavenRunner.run(b, "worktree-db:migrate", "-Dworktree-db.yes=true");
+        MavenRunner.Result applyB = show("shared b: migrate -yes", MavenRunner.run(b, "worktree-db:migrate", "-Dworktree-db.yes=true"));
         assertThat(applyB.succeeded()).as(applyB.log()).isTrue();
         assertThat(PG.queryIn(s.main, "SELECT branch || ' ' || worktree || ' ' || commit_id FROM worktree_db.migration_origin "
                 + "WHERE version = '5'")).startsWith("feat/b ").contains(b.getFileName().toString()).endsWith(" " + bHead);
@@ -135,21 +146,21 @@ class CoordinationIT {
         migration(d, "V4__d_feature.sql", "CREATE TABLE d_feature(x int);\n", true);
 
         // the same version with another script: refused, naming both files and who applied it
-        MavenRunner.Result refusedA = MavenRunner.run(a, "worktree-db:migrate", "-Dworktree-db.yes=true");
+        MavenRunner.Result refusedA = show("shared a: migrate", MavenRunner.run(a, "worktree-db:migrate", "-Dworktree-db.yes=true"));
         MavenRunner.assertCleanFailure(refusedA, "Refusing to migrate the shared database " + s.main + ": V5: here "
                 + "V5__a_feature.sql, applied to the shared database from feat/b (worktree " + bPath + ", commit " + bHead
                 + ") as V5__b_feature.sql");
         assertThat(PG.queryIn(s.main, "SELECT to_regclass('public.a_feature')")).isNull();
 
         // a migration another worktree applied, that this branch lacks: accepted and listed with where it came from
-        MavenRunner.Result applyC = MavenRunner.run(c, "worktree-db:migrate", "-Dworktree-db.yes=true");
+        MavenRunner.Result applyC = show("shared c: migrate", MavenRunner.run(c, "worktree-db:migrate", "-Dworktree-db.yes=true"));
         assertThat(applyC.succeeded()).as(applyC.log()).isTrue();
         assertThat(applyC.log()).contains("Accepted as applied: 1 migration(s) the shared database has from other worktrees "
                 + "and this branch lacks:").contains("V5 (V5__b_feature.sql) applied from feat/b (worktree " + bPath
                 + ", commit " + bHead + " at ").contains("Migrated " + s.main + " to version 6");
 
         // below the shared database's version: explained, and applied only with outOfOrder
-        MavenRunner.Result refusedD = MavenRunner.run(d, "worktree-db:migrate", "-Dworktree-db.yes=true");
+        MavenRunner.Result refusedD = show("shared d: migrate", MavenRunner.run(d, "worktree-db:migrate", "-Dworktree-db.yes=true"));
         MavenRunner.assertCleanFailure(refusedD, "Refusing to migrate the shared database " + s.main + ": V4 "
                 + "(V4__d_feature.sql) of this branch is below version 6, which " + s.main + " already has");
         assertThat(refusedD.errors()).contains("-Dworktree-db.outOfOrder=true");
@@ -167,7 +178,7 @@ class CoordinationIT {
         assertThat(coord.at("/collisions").findValuesAsText("source")).contains("worktree", "database");
         assertThat(coord.at("/appliedElsewhere").findValuesAsText("version")).containsExactly("4", "6");
         assertThat(coord.at("/appliedElsewhere/0/branch").asText()).isEqualTo("feat/d");
-        MavenRunner.Result text = MavenRunner.run(a, "worktree-db:status");
+        MavenRunner.Result text = show("shared a: status", MavenRunner.run(a, "worktree-db:status"));
         assertThat(text.log()).contains("Coordination  (isolation=shared)")
                 .contains("V5: here V5__a_feature.sql, applied to the shared database from feat/b (worktree " + bPath)
                 .contains("V5 V5__b_feature.sql  feat/b, ")

@@ -22,6 +22,13 @@ import org.apache.maven.shared.invoker.MavenInvocationException;
  * project. The plugin under test comes from the IT repository that {@code invoker:install} filled;
  * everything else from the user's repository, read-only ({@code maven.repo.local.tail}).
  *
+ * <p>{@link #runWith} runs another Maven (the oldest supported Maven 3 and Maven 4, unpacked by it/pom.xml). Maven
+ * before 3.9 has no {@code maven.repo.local.tail}; for every Maven alike, those builds use the IT repository as local
+ * repository and a settings.xml whose mirror of every repository is the user's local repository, read as a
+ * {@code file://} repository. Whatever the plugin needs beyond what {@code invoker:install} put in the IT repository
+ * (the BOMs its parent POM imports; plexus-utils 1.1, which Maven before 3.9 adds to plugins) is copied from there, so
+ * these builds never go to the network and cost the same as the others.
+ *
  * <p>Every build's whole log is checked against the secrets registered with {@link #secret(String)}:
  * a password in any log fails the test that ran it.
  */
@@ -125,7 +132,54 @@ public final class MavenRunner {
         return run(dir, null, input, args);
     }
 
+    /** Runs Maven in batch mode in {@code dir} with these extra environment variables (e.g. a coding agent's). */
+    public static Result runWithEnv(Path dir, java.util.Map<String, String> env, String... args) {
+        ENV.set(env);
+        try {
+            return run(dir, null, null, args);
+        } finally {
+            ENV.remove();
+        }
+    }
+
+    private static final ThreadLocal<java.util.Map<String, String>> ENV = new ThreadLocal<>();
+    /** Runs {@code mvn -B args} in {@code dir} with the Maven installed at {@code mavenHome} (see the class comment). */
+    public static Result runWith(Path mavenHome, Path dir, String... args) {
+        List<String> goals = new ArrayList<>(List.of(args));
+        goals.add("--settings=" + mirrorSettings());
+        return run(mavenHome, dir, null, null, goals);
+    }
+
+    /** A settings.xml whose mirror of every repository is the user's local repository. */
+    private static synchronized Path mirrorSettings() {
+        Path settings = workDir().resolve("mirror-settings.xml");
+        String xml = """
+                <settings>
+                  <mirrors>
+                    <mirror>
+                      <id>it-user-repository</id>
+                      <mirrorOf>*</mirrorOf>
+                      <url>%s</url>
+                    </mirror>
+                  </mirrors>
+                </settings>
+                """.formatted(Path.of(System.getProperty("it.userRepo")).toUri());
+        try {
+            java.nio.file.Files.createDirectories(settings.getParent());
+            java.nio.file.Files.writeString(settings, xml);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return settings;
+    }
+
     private static Result run(Path dir, Consumer<String> echo, String input, String... args) {
+        List<String> goals = new ArrayList<>(List.of(args));
+        goals.add("-Dmaven.repo.local.tail=" + System.getProperty("it.userRepo"));
+        return run(Path.of(System.getProperty("maven.home")), dir, echo, input, goals);
+    }
+
+    private static Result run(Path mavenHome, Path dir, Consumer<String> echo, String input, List<String> args) {
         List<String> lines = Collections.synchronizedList(new ArrayList<>());
         InvocationRequest request = new DefaultInvocationRequest();
         request.setBaseDirectory(dir.toFile());
@@ -134,11 +188,13 @@ public final class MavenRunner {
             request.setInputStream(new java.io.ByteArrayInputStream(input.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         }
         request.setLocalRepositoryDirectory(new File(System.getProperty("it.repo")));
-        List<String> goals = new ArrayList<>(List.of(args));
-        goals.add("-Dmaven.repo.local.tail=" + System.getProperty("it.userRepo"));
+        List<String> goals = new ArrayList<>(args);
         goals.add("-Dstyle.color=never");
         request.addArgs(goals);
         request.setShellEnvironmentInherited(true);
+        if (ENV.get() != null) {
+            ENV.get().forEach(request::addShellEnvironment);
+        }
         request.setOutputHandler(line -> {
             lines.add(line);
             if (echo != null) {
@@ -148,7 +204,9 @@ public final class MavenRunner {
         request.setErrorHandler(lines::add);
         request.setTimeoutInSeconds(300);
         Invoker invoker = new DefaultInvoker();
-        invoker.setMavenHome(new File(System.getProperty("maven.home")));
+        invoker.setMavenHome(mavenHome.toFile());
+        // that Maven's own script: left to itself, maven-invoker may pick a Maven Wrapper found above the sample project
+        invoker.setMavenExecutable(mavenHome.resolve("bin/mvn").toFile());
         long start = System.currentTimeMillis();
         try {
             InvocationResult result = invoker.execute(request);

@@ -4,7 +4,7 @@ import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.Secrets;
 import io.github.worktreedb.core.WorktreeDbException;
 import io.github.worktreedb.git.GitWorktree;
-import io.github.worktreedb.postgres.PgServer;
+import io.github.worktreedb.postgres.PgConnector;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,7 +105,7 @@ public final class CandidateScan {
 
     /** The databases of {@code server} that look like this project's, the likeliest first. */
     public static List<Candidate> scan(ConnectionSpec server, WorktreeDbConfig config, List<String> projectNames) {
-        PgServer pg = new PgServer(server, "the server named by PGHOST/PGPORT or libpq's defaults", TIMEOUT);
+        PgConnector pg = new PgConnector(server, "the server named by PGHOST/PGPORT or libpq's defaults", TIMEOUT);
         Set<String> versions = localVersions(config);
         List<String> databases = new ArrayList<>();
         try (Connection c = pg.connectMaintenance(config.maintenanceDatabase());
@@ -150,7 +150,7 @@ public final class CandidateScan {
         return out;
     }
 
-    private static int historyMatches(PgServer pg, String db, String table, Set<String> versions) {
+    private static int historyMatches(PgConnector pg, String db, String table, Set<String> versions) {
         try (Connection c = pg.connect(db)) {
             String qualified = null;
             try (PreparedStatement st = c.prepareStatement("SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) "

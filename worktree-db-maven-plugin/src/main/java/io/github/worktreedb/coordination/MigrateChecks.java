@@ -30,7 +30,7 @@ public final class MigrateChecks {
     public record Checked(List<String> planLines) {
         public String plan() {
             return planLines.isEmpty() ? "" : "\nCoordination checks:" + planLines.stream().map(l -> "\n  " + l)
-                    .collect(Collectors.joining());
+                    .collect(Collectors.joining()) + ".";
         }
     }
 
@@ -45,7 +45,7 @@ public final class MigrateChecks {
         boolean shared = shared(ctx);
         Map<String, OriginTable.Origin> origins = Map.of();
         if (shared) {
-            try (Connection conn = ctx.server().connect(ctx.database())) {
+            try (Connection conn = ctx.target().connector().connect(ctx.database())) {
                 origins = OriginTable.read(conn);
             } catch (SQLException e) {
                 throw WorktreeDbException.environment("Cannot read " + OriginTable.TABLE + " in " + ctx.database() + ": "
@@ -114,7 +114,7 @@ public final class MigrateChecks {
         boolean shared = shared(ctx);
         Map<String, OriginTable.Origin> origins = Map.of();
         if (shared && info != null) {
-            try (Connection conn = ctx.server().connect(ctx.database())) {
+            try (Connection conn = ctx.target().connector().connect(ctx.database())) {
                 origins = OriginTable.read(conn);
             } catch (SQLException | WorktreeDbException e) {
                 // status still reports the rest; the origins are shown when readable
@@ -130,7 +130,7 @@ public final class MigrateChecks {
         }
         List<OriginTable.Applied> rows = applied.stream().filter(m -> m.version != null && !m.version.isEmpty())
                 .map(m -> new OriginTable.Applied(MigrationCoordination.normalize(m.version), fileName(m.filepath))).toList();
-        try (Connection conn = ctx.server().connect(ctx.database())) {
+        try (Connection conn = ctx.target().connector().connect(ctx.database())) {
             OriginTable.record(conn, ctx.git(), rows);
             if (!rows.isEmpty()) {
                 log.info("Recorded in " + OriginTable.TABLE + ": " + rows.size() + " migration(s) applied from "

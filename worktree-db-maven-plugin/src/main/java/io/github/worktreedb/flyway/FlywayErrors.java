@@ -4,7 +4,7 @@ import io.github.worktreedb.config.MigrationSettings;
 import io.github.worktreedb.config.PropertyNames;
 import io.github.worktreedb.core.Secrets;
 import io.github.worktreedb.core.WorktreeDbException;
-import io.github.worktreedb.postgres.PgServer;
+import io.github.worktreedb.postgres.PgConnector;
 import java.sql.SQLException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -122,7 +122,7 @@ public final class FlywayErrors {
 
     private static boolean lostConnection(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && PgServer.connectionLost(sql)) {
+            if (t instanceof SQLException sql && PgConnector.connectionLost(sql)) {
                 return true;
             }
         }

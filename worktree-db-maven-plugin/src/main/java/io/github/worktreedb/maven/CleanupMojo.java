@@ -37,7 +37,7 @@ public class CleanupMojo extends AbstractReportingMojo {
     protected void execute(WorktreeDbConfig config, Log log) {
         boolean json = json();
         WorktreeContext ctx = WorktreeContext.resolve(config, log);
-        CleanupOperation op = new CleanupOperation(ctx, json ? Log.NONE : log, confirmation(),
+        CleanupOperation op = new CleanupOperation(ctx, json ? Log.NONE : report(log), confirmation(),
                 CleanupOperation.When.parse(cleanupWhen), includeCurrent);
         CleanupOperation.Result result = op.run(!json);
         if (json) {

@@ -4,6 +4,7 @@ import io.github.worktreedb.config.PropertyNames;
 import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.lint.LintOperation;
 import io.github.worktreedb.ops.StatusOperation;
 import io.github.worktreedb.ops.StatusReport;
 import io.github.worktreedb.ops.StatusText;
@@ -31,11 +32,17 @@ public class StatusMojo extends AbstractReportingMojo {
 
     /**
      * Fail the build (after reporting) when any of these holds: {@code pending} (migrations not applied),
-     * {@code collision} (a version used here and on the main branch), {@code behind} (migrations on the main branch
-     * missing here), {@code missing} (applied migrations this branch lacks). For CI.
+     * {@code collision} (a version used here and, for another script, on the main branch, on another live worktree's
+     * branch or in the shared database; or a version of this branch below one used there), {@code behind} (migrations on
+     * the main branch missing here), {@code missing} (applied migrations this branch lacks). For CI.
      */
     @Parameter(property = PropertyNames.FAIL_ON)
     protected List<String> failOn;
+
+    @Override
+    protected boolean failOnLint() {
+        return failOn != null && failOn.stream().anyMatch(f -> f.strip().equalsIgnoreCase("lint"));
+    }
 
     @Inject
     public StatusMojo(SettingsDecrypter settingsDecrypter) {
@@ -50,10 +57,16 @@ public class StatusMojo extends AbstractReportingMojo {
         if (json) {
             printJson(report);
         } else {
-            StatusText.render(report).forEach(log::info);
+            StatusText.render(report).forEach(report(log)::info);
         }
         publish(ctx, log);
         List<String> reasons = failures(report);
+        if (!json || failOnLint()) {
+            int findings = new LintOperation(ctx, log).run().size();
+            if (findings > 0 && failOnLint()) {
+                reasons.add(findings + " lint finding(s) in pending migrations");
+            }
+        }
         if (!reasons.isEmpty()) {
             throw WorktreeDbException.user("worktree-db status: " + String.join("; ", reasons) + " (" + PropertyNames.FAIL_ON
                     + "=" + String.join(",", failOn) + ")");
@@ -91,9 +104,9 @@ public class StatusMojo extends AbstractReportingMojo {
                         out.add("applied migrations missing in this branch: " + String.join(", ", r.migrations().missingLocally()));
                     }
                 }
-                case "" -> { }
+                case "", "lint" -> { }
                 default -> throw WorktreeDbException.user(PropertyNames.FAIL_ON + " has '" + f + "'; use pending, collision, "
-                        + "behind or missing.");
+                        + "behind, missing or lint.");
             }
         }
         return out;

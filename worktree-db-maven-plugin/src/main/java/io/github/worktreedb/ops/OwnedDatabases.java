@@ -8,7 +8,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The databases on the server that carry the plugin's marker for this repository. */
+/** The databases on the server that carry the plugin's marker for this repository, by kind. */
 final class OwnedDatabases {
 
     /** A marked database and its size. */
@@ -17,10 +17,11 @@ final class OwnedDatabases {
     private OwnedDatabases() {}
 
     /**
-     * Marked databases of this repository: the marker names this repository's git common dir (or, for a marker
-     * without one, this main database as its source). Never the main database itself.
+     * Marked databases of this repository of one kind: the marker names this repository's git common dir (or, for a
+     * marker without one, this main database as its source). Never the main database itself, never another kind (a
+     * snapshot, a half-made copy, or a kind a newer plugin added is never taken for a worktree's database).
      */
-    static List<Owned> of(Connection conn, WorktreeContext ctx) throws SQLException {
+    static List<Owned> of(Connection conn, WorktreeContext ctx, Marker.Kind kind) throws SQLException {
         List<Owned> out = new ArrayList<>();
         String repository = ctx.git().commonDir().toString();
         try (Statement st = conn.createStatement();
@@ -37,6 +38,9 @@ final class OwnedDatabases {
                     continue;
                 }
                 Marker m = marker.get();
+                if (m.kind() != kind) {
+                    continue;
+                }
                 boolean ours = m.repository() != null ? m.repository().equals(repository) : ctx.main().name().equals(m.source());
                 if (ours) {
                     out.add(new Owned(name, m, rs.getLong(3)));

@@ -6,6 +6,9 @@ import io.github.worktreedb.core.WorktreeDbException;
 import io.github.worktreedb.postgres.Catalog;
 import io.github.worktreedb.postgres.DatabaseLock;
 import io.github.worktreedb.postgres.Marker;
+import io.github.worktreedb.transfer.CopyEngine;
+import io.github.worktreedb.transfer.ProgressListener;
+import io.github.worktreedb.transfer.ProgressLog;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
@@ -15,7 +18,7 @@ import java.util.Optional;
  * {@code reset}: brings this worktree's database back to a known state. Drops it (ending its sessions: it is the
  * plugin's own), copies main again — or, with {@code fromEmpty}, creates it empty — then migrates and seeds, all under
  * one lock on the database. Never the main database, never a database without the marker, never a remote server
- * without {@code allowRemote}; always confirmed.
+ * without {@code allowRemote}; always confirmed. The copy itself is the {@link CopyEngine}'s.
  */
 public final class ResetOperation {
 
@@ -26,12 +29,19 @@ public final class ResetOperation {
     private final Log log;
     private final Confirmation confirmation;
     private final String pluginVersion;
+    private final ProgressListener progress;
 
     public ResetOperation(WorktreeContext ctx, Log log, Confirmation confirmation, String pluginVersion) {
+        this(ctx, log, confirmation, pluginVersion, new ProgressLog(log));
+    }
+
+    public ResetOperation(WorktreeContext ctx, Log log, Confirmation confirmation, String pluginVersion,
+            ProgressListener progress) {
         this.ctx = ctx;
         this.log = log;
         this.confirmation = confirmation;
         this.pluginVersion = pluginVersion;
+        this.progress = progress;
     }
 
     public Result run() {
@@ -40,10 +50,11 @@ public final class ResetOperation {
         Guards.refuseRemoteUnlessAllowed(ctx, "reset " + ctx.database());
         String target = ctx.database();
         boolean fromEmpty = ctx.config().fromEmpty();
-        CloneOperation clone = new CloneOperation(ctx, log, confirmation, pluginVersion);
-        try (DatabaseLock lock = DatabaseLock.acquire(ctx.server(), ctx.config().maintenanceDatabase(), target, log)) {
+        CopyEngine engine = new CopyEngine(CopyEngine.Settings.of(ctx.config()), log, progress);
+        try (DatabaseLock lock = DatabaseLock.acquire(ctx.target().connector(), ctx.config().maintenanceDatabase(), target, log)) {
             Catalog catalog = lock.catalog();
-            Map<String, Catalog.DatabaseFacts> facts = catalog.facts(ctx.main().name(), target);
+            String temp = CopyEngine.tempName(target);
+            Map<String, Catalog.DatabaseFacts> facts = catalog.facts(ctx.main().name(), target, temp);
             Catalog.DatabaseFacts mainFacts = facts.get(ctx.main().name());
             if (!mainFacts.exists() && !fromEmpty) {
                 throw WorktreeDbException.user("The main database '" + ctx.main().name() + "' (from " + ctx.main().origin()
@@ -56,6 +67,14 @@ public final class ResetOperation {
                 throw WorktreeDbException.user("Refusing to reset " + target + ": it was not created by worktree-db (it has "
                         + "no worktree-db marker), so the plugin never drops it.");
             }
+            if (exists && marker.get().kind() != Marker.Kind.WORKTREE) {
+                throw WorktreeDbException.user("Refusing to reset " + target + ": its worktree-db marker says it is not a "
+                        + "worktree's database (kind " + marker.get().kind() + ").");
+            }
+            if (exists) {
+                Guards.refuseProtected(ctx, "reset", target, "reset");
+            }
+            engine.dropLeftover(catalog, facts.get(temp));
             int sessions = exists ? catalog.sessions(target).size() : 0;
             String plan = "Reset " + target + ": " + (exists ? "drop it (" + Sizes.human(catalog.size(target))
                     + (sessions > 0 ? ", ending its " + sessions + " open session(s)" : "") + "), " : "")
@@ -67,10 +86,14 @@ public final class ResetOperation {
             if (exists) {
                 catalog.drop(target, true);
             }
+            String owner = mainFacts.ownerIsMine() ? mainFacts.owner() : null;
             if (fromEmpty) {
-                clone.createEmpty(catalog, mainFacts);
+                engine.createEmpty(catalog, ctx.target(), owner, ctx.newMarker(pluginVersion));
             } else {
-                clone.copyFromMain(catalog, mainFacts, false, start);
+                long copyStart = System.nanoTime();
+                CopyEngine.Copied copied = engine.copy(catalog, engine.plan(catalog, ctx.source(), ctx.target()), owner,
+                        ctx.newMarker(pluginVersion));
+                CopySummary.report(ctx, log, false, copied, Duration.ofNanos(System.nanoTime() - copyStart));
             }
             MigrateOperation.Result migrated = new MigrateOperation(ctx, log, confirmation).underLock(lock).run();
             SeedOperation.Result seeded = new SeedOperation(ctx, log, confirmation).underLock(lock).run();

@@ -64,7 +64,7 @@ public final class StatusOperation {
         StatusReport.Migrations migrations;
         StatusReport.Seeds seeds;
         List<StatusReport.OtherDatabase> others = null;
-        try (Connection conn = ctx.server().connectMaintenance(ctx.config().maintenanceDatabase())) {
+        try (Connection conn = ctx.target().connector().connectMaintenance(ctx.config().maintenanceDatabase())) {
             Catalog catalog = new Catalog(conn);
             Catalog.DatabaseFacts facts = catalog.facts(ctx.database());
             boolean exists = facts.exists();
@@ -312,7 +312,7 @@ public final class StatusOperation {
     private StatusReport.Seeds seeds(List<String> problems) {
         SeedSettings settings = ctx.config().seed();
         Map<String, String[]> history = Map.of();
-        try (Connection conn = ctx.server().connect(ctx.database())) {
+        try (Connection conn = ctx.target().connector().connect(ctx.database())) {
             history = SeedOperation.readHistory(conn, settings.table());
         } catch (SQLException | WorktreeDbException e) {
             problems.add("cannot read the seed history: " + Secrets.redact(e.getMessage(), ctx.main().spec().password()));
@@ -342,7 +342,7 @@ public final class StatusOperation {
         Set<Path> live = git.liveWorktrees();
         Set<String> branches = git.branches();
         List<StatusReport.OtherDatabase> out = new ArrayList<>();
-        for (OwnedDatabases.Owned o : OwnedDatabases.of(conn, ctx)) {
+        for (OwnedDatabases.Owned o : OwnedDatabases.of(conn, ctx, Marker.Kind.WORKTREE)) {
             Marker m = o.marker();
             boolean worktreeExists = m.worktree() != null && live.contains(Path.of(m.worktree()));
             out.add(new StatusReport.OtherDatabase(o.name(), m.branch(), m.worktree(), o.sizeBytes(), Sizes.human(o.sizeBytes()),

@@ -3,31 +3,49 @@ package io.github.worktreedb.ops;
 import io.github.worktreedb.config.ConnectionSpec;
 import io.github.worktreedb.config.MainDatabase;
 import io.github.worktreedb.config.MainDatabaseLocator;
+import io.github.worktreedb.config.PropertyNames;
+import io.github.worktreedb.config.SafetySettings;
 import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.WorktreeDbException;
 import io.github.worktreedb.git.GitWorktree;
 import io.github.worktreedb.naming.DatabaseNamer;
 import io.github.worktreedb.postgres.Identifiers;
-import io.github.worktreedb.postgres.PgServer;
+import io.github.worktreedb.postgres.Marker;
+import io.github.worktreedb.postgres.PgConnector;
+import io.github.worktreedb.transfer.Endpoint;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 
 /**
- * The facts every goal starts from, resolved once: the configuration, this worktree, the main
- * database and the name of this worktree's database.
+ * The facts every goal starts from, resolved once: the configuration, this worktree, the main database, and the two
+ * endpoints every copy goes between.
  *
+ * @param source the main database, where copies come from
+ * @param target this worktree's database; today on the main database's server, reached with its credentials
  * @param usesMainDatabase this worktree works on the main database itself (main worktree on the main branch, or any
  *     worktree with {@code isolation=shared})
  */
 public record WorktreeContext(
-        WorktreeDbConfig config, GitWorktree git, MainDatabase main, String database, boolean usesMainDatabase) {
+        WorktreeDbConfig config, GitWorktree git, MainDatabase main, Endpoint source, Endpoint target,
+        boolean usesMainDatabase) {
 
     public static WorktreeContext resolve(WorktreeDbConfig config, Log log) {
         GitWorktree git = GitWorktree.of(config.baseDir(), config.mainBranch());
         MainDatabase main = MainDatabaseLocator.locate(config, git, log);
         log.debug("Main database " + main.spec() + " from " + main.origin());
+        if (config.safety().target() == SafetySettings.Target.MAIN) {
+            // the main database itself, whatever the branch or HEAD (a CI deploy on a detached HEAD): no name is derived
+            if (config.database() != null && !config.database().equals(main.name())) {
+                throw WorktreeDbException.user("-D" + PropertyNames.TARGET + "=main acts on the main database " + main.name()
+                        + " (from " + main.origin() + "), but " + PropertyNames.DATABASE + "='" + config.database()
+                        + "' names another. Remove one of the two.");
+            }
+            return of(config, git, main, main.name(), true);
+        }
         if (config.isolation() == io.github.worktreedb.config.Isolation.SHARED) {
             // isolation=shared: every worktree works on the main database itself
-            return new WorktreeContext(config, git, main, main.name(), true);
+            return of(config, git, main, main.name(), true);
         }
         if (config.database() != null) {
             if (!Identifiers.fits(config.database())) {
@@ -39,26 +57,42 @@ public record WorktreeContext(
                         + "(from " + main.origin() + "). The worktree database must be another one: remove the setting "
                         + "to get " + DatabaseNamer.DEFAULT_PATTERN + ", or choose another name.");
             }
-            return new WorktreeContext(config, git, main, config.database(), false);
+            return of(config, git, main, config.database(), false);
         }
         if (git.isMainWorktree() && git.onMainBranch()) {
-            return new WorktreeContext(config, git, main, main.name(), true);
+            return of(config, git, main, main.name(), true);
         }
         String name = DatabaseNamer.name(config.namePattern(), main.name(), git.branchOrDirectory(), git.directoryName());
         if (name.equals(main.name())) {
             throw WorktreeDbException.user("worktree-db.namePattern='" + config.namePattern() + "' gives '" + name
                     + "', the main database's own name. Include ${branch} or ${worktree} in the pattern.");
         }
-        return new WorktreeContext(config, git, main, name, false);
+        return of(config, git, main, name, false);
+    }
+
+    private static WorktreeContext of(WorktreeDbConfig config, GitWorktree git, MainDatabase main, String database,
+            boolean usesMainDatabase) {
+        PgConnector mainServer = new PgConnector(main.spec(), main.origin(), config.connectTimeout());
+        return new WorktreeContext(config, git, main, new Endpoint(mainServer, main.name()),
+                new Endpoint(mainServer, database), usesMainDatabase);
+    }
+
+    /** The name of this worktree's database. */
+    public String database() {
+        return target.database();
+    }
+
+    /**
+     * The marker this worktree's database gets (its kind and copy method are the copy engine's to fill in): what it was
+     * made from, for which branch and worktree, when, by which plugin version, in which repository.
+     */
+    public Marker newMarker(String pluginVersion) {
+        return new Marker(Marker.TOOL, pluginVersion, main.name(), git.branchOrDirectory(), git.root().toString(),
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), null, git.commonDir().toString(), git.isDetached());
     }
 
     /** How to reach this worktree's database. */
     public ConnectionSpec databaseSpec() {
-        return main.spec().withDatabase(database);
-    }
-
-    /** The server, reached with the main database's credentials. */
-    public PgServer server() {
-        return new PgServer(main.spec(), main.origin(), config.connectTimeout());
+        return target.spec();
     }
 }

@@ -152,21 +152,28 @@ public final class Catalog {
         }
     }
 
+    /** The {@code STRATEGY} clause of {@code CREATE DATABASE}. */
+    public enum TemplateStrategy {
+        /** No clause: the server's default (before PostgreSQL 15 the only way, a file copy). */
+        SERVER_DEFAULT(""),
+        WAL_LOG(" STRATEGY WAL_LOG"),
+        FILE_COPY(" STRATEGY FILE_COPY");
+
+        private final String clause;
+
+        TemplateStrategy(String clause) {
+            this.clause = clause;
+        }
+    }
+
     /**
      * {@code CREATE DATABASE target TEMPLATE source [OWNER owner] [STRATEGY strategy]}.
      *
      * @param owner the owner, or {@code null} for the current user
-     * @param strategy {@code WAL_LOG}, {@code FILE_COPY}, or {@code null} to leave the clause out (before PostgreSQL 15)
      */
-    public void createFromTemplate(String target, String source, String owner, String strategy) throws SQLException {
-        String sql = "CREATE DATABASE " + ident(target) + " TEMPLATE " + ident(source) + ownerClause(owner);
-        if (strategy != null) {
-            if (!strategy.equals("WAL_LOG") && !strategy.equals("FILE_COPY")) {
-                throw new IllegalArgumentException(strategy);
-            }
-            sql += " STRATEGY " + strategy;
-        }
-        execute(sql);
+    public void createFromTemplate(String target, String source, String owner, TemplateStrategy strategy)
+            throws SQLException {
+        execute("CREATE DATABASE " + ident(target) + " TEMPLATE " + ident(source) + ownerClause(owner) + strategy.clause);
     }
 
     /**
@@ -209,9 +216,23 @@ public final class Catalog {
         execute("CREATE DATABASE " + ident(database) + " TEMPLATE " + ident(template) + ownerClause(owner));
     }
 
-    /** {@code ALTER DATABASE from RENAME TO to}. */
-    public void rename(String from, String to) throws SQLException {
-        execute("ALTER DATABASE " + ident(from) + " RENAME TO " + ident(to));
+    /**
+     * Renames {@code from} to {@code to} and sets the comment of {@code to}, in one transaction and one round trip:
+     * under the new name the database never exists without this comment, not even for a moment. (Renaming waits up
+     * to 5 s for autovacuum workers on {@code from} to leave, like {@code DROP DATABASE}.)
+     */
+    public void renameWithComment(String from, String to, String comment) throws SQLException {
+        try {
+            execute("BEGIN; ALTER DATABASE " + ident(from) + " RENAME TO " + ident(to) + "; COMMENT ON DATABASE "
+                    + ident(to) + " IS " + literal(comment) + "; COMMIT");
+        } catch (SQLException e) {
+            try {
+                execute("ROLLBACK"); // the failed transaction block may still be open
+            } catch (SQLException ignored) {
+                // the connection is gone; so is the transaction
+            }
+            throw e;
+        }
     }
 
     /** {@code CREATE DATABASE name [OWNER owner]}: an empty database from template1. */
@@ -234,7 +255,7 @@ public final class Catalog {
                 execute(sql + " WITH (FORCE)");
                 return;
             } catch (SQLException e) {
-                if (!"42501".equals(e.getSQLState())) {
+                if (!SqlStates.is(e, SqlStates.INSUFFICIENT_PRIVILEGE)) {
                     throw e;
                 }
             }

@@ -23,8 +23,8 @@ public final class DatabaseLock implements AutoCloseable {
     }
 
     /** Waits until this run holds the lock for {@code database}, saying so when another run has it. */
-    public static DatabaseLock acquire(PgServer server, String maintenanceDatabase, String database, Log log) {
-        Connection conn = server.connectMaintenance(maintenanceDatabase);
+    public static DatabaseLock acquire(PgConnector connector, String maintenanceDatabase, String database, Log log) {
+        Connection conn = connector.connectMaintenance(maintenanceDatabase);
         DatabaseLock lock = new DatabaseLock(conn, database);
         try {
             if (!lock.catalog.tryLock(database)) {

@@ -28,6 +28,8 @@ import java.util.Optional;
  * @param strategy how it was copied
  * @param repository the repository's git common dir: cleanup only ever considers its own repository's databases
  * @param detached the worktree had a detached HEAD ({@code branch} is then its directory name)
+ * @param kind what the database is: every listing ({@code status}, {@code cleanup}, leftovers) asks for one kind, so a
+ *     kind added later is never taken for another
  */
 public record Marker(
         String tool,
@@ -38,10 +40,60 @@ public record Marker(
         String createdAt,
         String strategy,
         String repository,
-        Boolean detached) {
+        Boolean detached,
+        Kind kind) {
 
     public static final String TOOL = "worktree-db";
+    /** What 0.x wrote as {@code strategy} on a half-made dump copy, before markers had a kind. */
+    public static final String LEGACY_IN_PROGRESS = "dump-in-progress";
     private static final JsonFactory JSON = new JsonFactory();
+
+    /** What a marked database is. */
+    public enum Kind {
+        /** A worktree's database: status lists it, cleanup may drop it when its branch or worktree is gone. */
+        WORKTREE("worktree"),
+        /** A half-made copy under a temporary name: the next run for the same target drops it. */
+        IN_PROGRESS("in-progress"),
+        /** A snapshot of a worktree's database (not made yet by this version; reserved). */
+        SNAPSHOT("snapshot"),
+        /** A kind this version does not know (a newer plugin's): listed and dropped by nothing. */
+        OTHER(null);
+
+        private final String id;
+
+        Kind(String id) {
+            this.id = id;
+        }
+
+        /** The text in the marker's JSON; {@code null} for {@link #OTHER}. */
+        public String id() {
+            return id;
+        }
+
+        static Kind of(String id) {
+            for (Kind k : values()) {
+                if (k.id != null && k.id.equals(id)) {
+                    return k;
+                }
+            }
+            return OTHER;
+        }
+    }
+
+    public Marker {
+        kind = kind == null ? (LEGACY_IN_PROGRESS.equals(strategy) ? Kind.IN_PROGRESS : Kind.WORKTREE) : kind;
+    }
+
+    /** A marker without a kind: read as a worktree database's (or a 0.x half-made dump copy's). */
+    public Marker(String tool, String version, String source, String branch, String worktree, String createdAt,
+            String strategy, String repository, Boolean detached) {
+        this(tool, version, source, branch, worktree, createdAt, strategy, repository, detached, null);
+    }
+
+    /** This marker with another kind and copy method. */
+    public Marker as(Kind newKind, String newStrategy) {
+        return new Marker(tool, version, source, branch, worktree, createdAt, newStrategy, repository, detached, newKind);
+    }
 
     /** One JSON object, fields in declaration order, {@code null} ones left out. */
     public String toJson() {
@@ -55,6 +107,7 @@ public record Marker(
             field(g, "worktree", worktree);
             field(g, "createdAt", createdAt);
             field(g, "strategy", strategy);
+            field(g, "kind", kind.id());
             field(g, "repository", repository);
             if (detached != null) {
                 g.writeBooleanField("detached", detached);
@@ -104,8 +157,9 @@ public record Marker(
             return Optional.empty();
         }
         String detached = fields.get("detached");
+        String kind = fields.get("kind");
         return Optional.of(new Marker(fields.get("tool"), fields.get("version"), fields.get("source"), fields.get("branch"),
                 fields.get("worktree"), fields.get("createdAt"), fields.get("strategy"), fields.get("repository"),
-                detached == null ? null : Boolean.valueOf(detached)));
+                detached == null ? null : Boolean.valueOf(detached), kind == null ? null : Kind.of(kind)));
     }
 }

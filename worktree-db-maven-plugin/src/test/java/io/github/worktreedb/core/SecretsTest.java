@@ -22,4 +22,18 @@ class SecretsTest {
     void masksAKnownSecretAnywhere() {
         assertThat(Secrets.redact("FATAL: bad thing 'hunter2'", "hunter2")).isEqualTo("FATAL: bad thing '****'");
     }
+
+    /** A password equal to a name ({@code postgres}/{@code postgres}) does not mangle longer names that contain it. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+        .env: DATABASE_URL (line 1) changed for postgres_feature_x | postgres | .env: DATABASE_URL (line 1) changed for postgres_feature_x
+        Cloned postgres → postgres_feature_x                       | postgres | Cloned **** → postgres_feature_x
+        password=postgres user=app                                 | postgres | password=**** user=app
+        login 'postgres' refused                                   | postgres | login '****' refused
+        x-hunter2-y                                                | hunter2  | x-****-y
+        user:p@ss!@host                                            | p@ss!    | user:****@host
+        """)
+    void masksTheSecretButNotInsideALongerName(String text, String secret, String expected) {
+        assertThat(Secrets.redact(text, secret)).isEqualTo(expected);
+    }
 }

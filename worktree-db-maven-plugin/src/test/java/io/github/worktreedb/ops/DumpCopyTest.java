@@ -12,6 +12,7 @@ import io.github.worktreedb.postgres.Marker;
 import io.github.worktreedb.testing.GitRepo;
 import io.github.worktreedb.testing.RecordingLog;
 import io.github.worktreedb.testing.TestPostgres;
+import io.github.worktreedb.transfer.CopyEngine;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Instant;
@@ -67,7 +68,7 @@ class DumpCopyTest {
         String target = main.database() + "_feature_dump";
         try (Connection app = PG.connect(main.database(), main.role(), main.password())) {
             CloneOperation.Result r = clone(WorktreeDbConfig.builder(wt).strategy(Strategy.DUMP).build());
-            assertThat(r.strategy()).isEqualTo("dump");
+            assertThat(r.method().label()).isEqualTo("dump");
             assertThat(app.isValid(2)).isTrue();
         }
         assertThat(PG.queryIn(target, "SELECT count(*) FROM orders")).isEqualTo("20000");
@@ -75,7 +76,7 @@ class DumpCopyTest {
         assertThat(PG.queryIn(target, "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_customer'")).isEqualTo("1");
         assertThat(PG.owner(target)).isEqualTo(main.role());
         assertThat(Marker.parse(PG.comment(target)).orElseThrow().strategy()).isEqualTo("dump");
-        assertThat(PG.databasesStartingWith(DumpCopy.TEMP_PREFIX)).noneMatch(n -> n.contains(main.database()));
+        assertThat(PG.databasesStartingWith(CopyEngine.TEMP_PREFIX)).noneMatch(n -> n.contains(main.database()));
         assertThat(String.join("\n", log.lines())).doesNotContain(main.password());
     }
 
@@ -86,7 +87,7 @@ class DumpCopyTest {
         try (Connection app = PG.connect(main.database(), main.role(), main.password())) {
             app.createStatement().execute("SET application_name = 'shop-dev-server'");
             CloneOperation.Result r = clone(WorktreeDbConfig.builder(wt).build());
-            assertThat(r.strategy()).isEqualTo("dump");
+            assertThat(r.method().label()).isEqualTo("dump");
             assertThat(app.isValid(2)).isTrue();
         }
         assertThat(log.lines()).anySatisfy(l -> assertThat(l).startsWith("INFO " + main.database() + " is in use; waiting up to 3 s"));
@@ -102,11 +103,11 @@ class DumpCopyTest {
     void aHalfFinishedCopyLeftByACrashIsDroppedByTheNextRun() {
         Path wt = repo.addWorktree(tmp.resolve("wt-crash"), "feature/crash");
         String target = main.database() + "_feature_crash";
-        String temp = DumpCopy.tempName(target);
+        String temp = CopyEngine.tempName(target);
         // what a run killed in the middle of pg_restore leaves: the temporary database with its in-progress marker
         PG.createDatabase(temp, main.role(), "CREATE TABLE customer(id int)");
         PG.sql(PG.format("COMMENT ON DATABASE %I IS %L", temp, new Marker(Marker.TOOL, "t", main.database(), "feature/crash",
-                wt.toString(), Instant.now().toString(), DumpCopy.IN_PROGRESS, null, false).toJson()));
+                wt.toString(), Instant.now().toString(), Marker.LEGACY_IN_PROGRESS, null, false).toJson()));
         assertThat(PG.exists(target)).isFalse();
 
         CloneOperation.Result r = clone(WorktreeDbConfig.builder(wt).build());
@@ -130,8 +131,8 @@ class DumpCopyTest {
 
     @Test
     void tempNamesAreRecognisableShortAndDistinct() {
-        String a = DumpCopy.tempName("shop_" + "x".repeat(80) + "_a");
-        String b = DumpCopy.tempName("shop_" + "x".repeat(80) + "_b");
-        assertThat(a).startsWith(DumpCopy.TEMP_PREFIX).hasSizeLessThanOrEqualTo(63).isNotEqualTo(b);
+        String a = CopyEngine.tempName("shop_" + "x".repeat(80) + "_a");
+        String b = CopyEngine.tempName("shop_" + "x".repeat(80) + "_b");
+        assertThat(a).startsWith(CopyEngine.TEMP_PREFIX).hasSizeLessThanOrEqualTo(63).isNotEqualTo(b);
     }
 }

@@ -243,4 +243,56 @@ class RewriteEnvOperationTest {
         assertThat(Files.readString(wt.resolve(".env"))).isEqualTo(odd.replace("/shop\n", "/shop_feature_odd\n"));
         assertThat(lines).contains("WARN .env:2: not a KEY=value line (kept as it is)");
     }
+
+    /**
+     * The rule: rewrite-env never succeeds while an env value still names the main database in a form it cannot
+     * rewrite. It fails naming file:line, key and why, before it writes anything; status flags the value as [!!].
+     */
+    @Test
+    void aValueItCannotRewriteFailsTheGoalBeforeAnythingIsWrittenAndStatusFlagsIt() throws Exception {
+        io.github.worktreedb.testing.TestPostgres pg = io.github.worktreedb.testing.TestPostgres.get();
+        var db = pg.createOwnedDatabase("rule", r -> "pw-" + r, null);
+        String url = pg.url(db);
+        String main = db.database();
+        repo.write(".env", "DATABASE_URL=" + url + "\n");
+        String backend = "DB_HOST=localhost\nDB_PORT=" + pg.port() + "\nDB_NAME=${PROJECT}\nPROJECT=" + main + "\n";
+        repo.write("backend/.env", backend);
+        Path wt = repo.addWorktree(tmp.resolve("shop-rule"), "feature/rule");
+        try {
+            assertThatThrownBy(() -> rewrite(wt, false)).isInstanceOf(WorktreeDbException.class)
+                    .hasMessageStartingWith("rewrite-env cannot point every env value at " + main + "_feature_rule:")
+                    .hasMessageContaining("backend/.env:3 (DB_NAME) names the main database " + main + ", but its value is "
+                            + "${PROJECT}, and PROJECT is not a value rewrite-env changes in this file. Write the database "
+                            + "name literally in DB_NAME")
+                    .hasMessageContaining("Nothing was changed");
+            assertThat(wt.resolve(".env")).as("not even the rewritable file is written").doesNotExist();
+            assertThat(wt.resolve("backend/.env")).doesNotExist();
+            assertThat(lines).noneMatch(l -> l.contains("nothing to change"));
+
+            // status, on the worktree holding such a file, flags that value
+            Files.createDirectories(wt.resolve("backend"));
+            Files.writeString(wt.resolve("backend/.env"), backend);
+            Files.writeString(wt.resolve(".env"), "DATABASE_URL=" + url + "\n");
+            WorktreeContext ctx = WorktreeContext.resolve(WorktreeDbConfig.builder(wt).build(), Log.NONE);
+            StatusReport report = new StatusOperation(ctx, Log.NONE, false).run();
+            assertThat(report.envFiles()).filteredOn(f -> f.pointsAt().equals("unrewritable")).singleElement()
+                    .satisfies(f -> {
+                        assertThat(f.file()).isEqualTo("backend/.env");
+                        assertThat(f.line()).isEqualTo(3);
+                    });
+            assertThat(StatusText.render(report)).anySatisfy(l -> assertThat(l).startsWith("  backend/.env:3")
+                    .contains("[!!] DB_NAME names the main database " + main + ", but its value is ${PROJECT}"));
+            assertThat(report.problems()).anySatisfy(p -> assertThat(p).startsWith("backend/.env:3: DB_NAME names the main "
+                    + "database"));
+
+            // written literally, it is rewritten
+            String literal = backend.replace("${PROJECT}", main);
+            Files.writeString(wt.resolve("backend/.env"), literal);
+            rewrite(wt, false);
+            assertThat(Files.readString(wt.resolve("backend/.env")))
+                    .isEqualTo(literal.replace("DB_NAME=" + main, "DB_NAME=" + main + "_feature_rule"));
+        } finally {
+            pg.dropDatabase(main);
+        }
+    }
 }

@@ -36,7 +36,7 @@ class CatalogTest {
                     assertThat(PG.exists(name)).as(name).isTrue();
                     catalog.setComment(name, comment);
                     assertThat(PG.comment(name)).as(name).isEqualTo(comment);
-                    catalog.rename(name, renamed);
+                    catalog.renameWithComment(name, renamed, comment);
                     assertThat(PG.exists(name)).as(name).isFalse();
                     assertThat(catalog.facts(renamed).comment()).as(renamed).isEqualTo(comment);
                     catalog.drop(renamed, true);
@@ -46,6 +46,25 @@ class CatalogTest {
                     PG.dropDatabase(renamed);
                 }
             }
+        }
+    }
+
+    @Test
+    void aRenameThatFailsChangesNothingAndLeavesTheSessionUsable() throws SQLException {
+        String from = TestPostgres.uniqueName("cat_from");
+        String taken = TestPostgres.uniqueName("cat_taken");
+        try (Connection conn = PG.admin()) {
+            Catalog catalog = new Catalog(conn);
+            catalog.createEmpty(from, null);
+            catalog.setComment(from, "before");
+            catalog.createEmpty(taken, null);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> catalog.renameWithComment(from, taken, "after"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("already exists");
+            assertThat(catalog.facts(from).comment()).isEqualTo("before");
+            assertThat(catalog.facts(taken).comment()).isNull();
+        } finally {
+            PG.dropDatabase(from);
+            PG.dropDatabase(taken);
         }
     }
 

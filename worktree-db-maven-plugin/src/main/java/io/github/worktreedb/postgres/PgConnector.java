@@ -9,11 +9,12 @@ import java.time.Duration;
 import java.util.Properties;
 
 /**
- * A PostgreSQL server reached with the main database's credentials. Connects straight through the
- * driver class (not {@code DriverManager}, which cannot see drivers in a Maven plugin's class realm),
- * with short timeouts, and turns connection failures into one clear message.
+ * Opens connections to one PostgreSQL server with one set of credentials (the main database's, today): the connection
+ * factory, not the server itself. Connects straight through the driver class (not {@code DriverManager}, which cannot
+ * see drivers in a Maven plugin's class realm), with short timeouts, and turns connection failures into one clear
+ * message.
  */
-public final class PgServer {
+public final class PgConnector {
 
     public static final String APPLICATION_NAME = "worktree-db";
     private static final String SOCKET_TIMEOUT = "socketTimeout";
@@ -27,7 +28,7 @@ public final class PgServer {
      * @param spec where the server is and how to log in (the database part is ignored)
      * @param origin where those settings came from, named in error messages
      */
-    public PgServer(ConnectionSpec spec, String origin, Duration connectTimeout) {
+    public PgConnector(ConnectionSpec spec, String origin, Duration connectTimeout) {
         this.spec = spec;
         this.origin = origin;
         this.connectTimeout = connectTimeout;
@@ -84,7 +85,7 @@ public final class PgServer {
         try {
             return connect(maintenanceDatabase);
         } catch (WorktreeDbException e) {
-            if (e.getCause() instanceof SQLException sql && "3D000".equals(sql.getSQLState())
+            if (e.getCause() instanceof SQLException sql && SqlStates.is(sql, SqlStates.INVALID_CATALOG_NAME)
                     && !"template1".equals(maintenanceDatabase)) {
                 return connect("template1");
             }
@@ -98,7 +99,8 @@ public final class PgServer {
      */
     public static boolean connectionLost(SQLException e) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
-        return state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")
+        return state.startsWith(SqlStates.CONNECTION_EXCEPTION_CLASS) || state.equals(SqlStates.ADMIN_SHUTDOWN)
+                || state.equals(SqlStates.CRASH_SHUTDOWN) || state.equals(SqlStates.CANNOT_CONNECT_NOW)
                 || e.getCause() instanceof java.io.IOException;
     }
 
@@ -107,7 +109,7 @@ public final class PgServer {
      * 08004 the driver had no password to send): never "cannot reach", and never the password.
      */
     private WorktreeDbException loginRefused(String where, String detail, SQLException e) {
-        String why = e.getSQLState().equals("08004") && spec.password() == null
+        String why = SqlStates.CONNECTION_REJECTED.equals(e.getSQLState()) && spec.password() == null
                 ? "it asked for a password and none was given"
                 : detail;
         return new WorktreeDbException(WorktreeDbException.Kind.USER, "PostgreSQL at " + where + " answered, but refused the "
@@ -124,10 +126,11 @@ public final class PgServer {
         if (detail.endsWith(".")) {
             detail = detail.substring(0, detail.length() - 1);
         }
-        if (state.equals("28P01") || state.equals("28000") || state.equals("08004")) {
+        if (state.equals(SqlStates.INVALID_PASSWORD) || state.equals(SqlStates.INVALID_AUTHORIZATION)
+                || state.equals(SqlStates.CONNECTION_REJECTED)) {
             return loginRefused(where, detail, e);
         }
-        if (state.equals("3D000")) {
+        if (state.equals(SqlStates.INVALID_CATALOG_NAME)) {
             return new WorktreeDbException(WorktreeDbException.Kind.USER, "Database '" + database + "' does not exist on "
                     + where + ". If it is this worktree's database, create it with mvn worktree-db:clone; if it is the "
                     + "maintenance database, set -Dworktree-db.maintenanceDatabase to one the user '" + spec.user()
@@ -136,7 +139,7 @@ public final class PgServer {
         if (e.getCause() instanceof java.net.SocketTimeoutException) {
             detail = "no answer within " + Math.max(1, connectTimeout.toSeconds()) + " s (" + detail + ")";
         }
-        if (state.startsWith("08") || e.getCause() instanceof java.io.IOException) {
+        if (state.startsWith(SqlStates.CONNECTION_EXCEPTION_CLASS) || e.getCause() instanceof java.io.IOException) {
             return new WorktreeDbException(WorktreeDbException.Kind.ENVIRONMENT, "Cannot reach PostgreSQL at " + where
                     + " (from " + origin + "): " + detail + ". Is the server running and listening there? Start it, "
                     + "or fix the host and port in " + origin + ".", e);

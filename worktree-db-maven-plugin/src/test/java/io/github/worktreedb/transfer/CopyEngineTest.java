@@ -1,0 +1,149 @@
+package io.github.worktreedb.transfer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.github.worktreedb.config.DatabaseUrls;
+import io.github.worktreedb.config.Strategy;
+import io.github.worktreedb.core.Log;
+import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.postgres.Catalog;
+import io.github.worktreedb.postgres.ClientTools;
+import io.github.worktreedb.postgres.Marker;
+import io.github.worktreedb.postgres.PgConnector;
+import io.github.worktreedb.testing.RecordingLog;
+import io.github.worktreedb.testing.TestPostgres;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The copy engine on its own, between endpoints, against the real test server (and a second one). */
+class CopyEngineTest {
+
+    static final TestPostgres PG = TestPostgres.get();
+
+    private final RecordingLog log = new RecordingLog();
+    private final List<ProgressEvent> events = Collections.synchronizedList(new ArrayList<>());
+
+    private static CopyEngine.Settings settings(Strategy strategy) {
+        return new CopyEngine.Settings(strategy, false, null, "postgres", Duration.ofSeconds(5));
+    }
+
+    private static Marker marker(String source) {
+        return new Marker(Marker.TOOL, "t", source, "b", "/w", "2026-11-30T00:00:00Z", null, "/w/.git", false);
+    }
+
+    private static PgConnector connector(TestPostgres pg, TestPostgres.OwnedDatabase db) {
+        return new PgConnector(DatabaseUrls.parse(pg.url(db)), "a test", Duration.ofSeconds(5));
+    }
+
+    /**
+     * While {@code CREATE DATABASE} runs (held on a lock on main's catalog entry, as in ReliabilityIT), the copy exists
+     * only under its temporary name; the final name appears already marked.
+     */
+    @Test
+    void theCopyIsMadeUnderATemporaryNameAndTheFinalNameAppearsOnlyWithTheMarker() throws Exception {
+        TestPostgres.OwnedDatabase main = PG.createOwnedDatabase("eng", r -> "pw-" + r, "CREATE TABLE t AS SELECT 1 AS x");
+        PgConnector server = connector(PG, main);
+        Endpoint source = new Endpoint(server, main.database());
+        Endpoint target = source.withDatabase(main.database() + "_copy");
+        CopyEngine engine = new CopyEngine(settings(Strategy.WAL_LOG), log, events::add);
+        CompletableFuture<CopyEngine.Copied> copy;
+        try (Connection holder = PG.admin(); Statement st = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            st.execute(PG.format("COMMENT ON DATABASE %I IS 'held by a test'", main.database()));
+            copy = CompletableFuture.supplyAsync(() -> {
+                try (Connection c = server.connectMaintenance("postgres")) {
+                    Catalog catalog = new Catalog(c);
+                    catalog.lock(target.database());
+                    return engine.copy(catalog, engine.plan(catalog, source, target), main.role(), marker(main.database()));
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            String query = null;
+            for (long deadline = System.currentTimeMillis() + 30_000; query == null && System.currentTimeMillis() < deadline; ) {
+                query = PG.queryIn("postgres", "SELECT query FROM pg_stat_activity WHERE application_name = 'worktree-db' "
+                        + "AND wait_event_type = 'Lock' AND query LIKE 'CREATE DATABASE%'");
+                Thread.sleep(20);
+            }
+            assertThat(query).as("the copy's CREATE DATABASE, waiting").isNotNull()
+                    .contains(CopyEngine.tempName(target.database()));
+            assertThat(PG.exists(target.database())).isFalse();
+            holder.rollback();
+        }
+        CopyEngine.Copied copied = copy.get(60, TimeUnit.SECONDS);
+        assertThat(copied.method()).isIn(CopyMethod.WAL_LOG, CopyMethod.FILE_COPY);
+        Marker m = Marker.parse(PG.comment(target.database())).orElseThrow();
+        assertThat(m.kind()).isEqualTo(Marker.Kind.WORKTREE);
+        assertThat(m.strategy()).isEqualTo(copied.method().label());
+        assertThat(PG.exists(CopyEngine.tempName(target.database()))).isFalse();
+        assertThat(PG.queryIn(target.database(), "SELECT x FROM t")).isEqualTo("1");
+        assertThat(events).extracting(ProgressEvent::phase)
+                .containsExactly(ProgressEvent.Phase.STARTED, ProgressEvent.Phase.FINISHED);
+    }
+
+    @Test
+    void aLeftoverInProgressCopyIsDroppedAndAnUnmarkedOneUnderTheTemporaryNameIsNot() throws Exception {
+        TestPostgres.OwnedDatabase main = PG.createOwnedDatabase("left", r -> "pw-" + r, "SELECT 1");
+        String temp = CopyEngine.tempName(main.database() + "_x");
+        CopyEngine engine = new CopyEngine(settings(Strategy.AUTO), log, ProgressListener.NONE);
+        PG.createDatabase(temp, main.role(), "SELECT 1");
+        PG.sql(PG.format("COMMENT ON DATABASE %I IS %L", temp,
+                marker(main.database()).as(Marker.Kind.IN_PROGRESS, "dump").toJson()));
+        try (Connection c = PG.admin()) {
+            Catalog catalog = new Catalog(c);
+            engine.dropLeftover(catalog, catalog.facts(temp));
+            assertThat(PG.exists(temp)).isFalse();
+
+            PG.createDatabase(temp, main.role(), "SELECT 1");
+            assertThatThrownBy(() -> engine.dropLeftover(catalog, catalog.facts(temp)))
+                    .isInstanceOf(WorktreeDbException.class)
+                    .hasMessageContaining("exists without the in-progress marker")
+                    .hasMessageContaining("DROP DATABASE \"" + temp + "\"");
+            assertThat(PG.exists(temp)).isTrue();
+        } finally {
+            PG.dropDatabase(temp);
+        }
+    }
+
+    /** The seam for a worktree's own server: source and target on two servers, copied with a dump. */
+    @Test
+    void twoServersAreCopiedBetweenWithADump() throws Exception {
+        ClientTools.Tools newest = ClientTools.candidates(null).stream().map(ClientTools::probe)
+                .filter(java.util.Objects::nonNull).max(java.util.Comparator.comparingInt(ClientTools.Tools::major))
+                .orElse(null);
+        assumeTrue(newest != null && newest.major() >= PG.serverVersionNum() / 10000,
+                "the host's pg_dump is older than the test server");
+        TestPostgres.OwnedDatabase main = PG.createOwnedDatabase("xsrv", r -> "pw-" + r,
+                "CREATE TABLE t AS SELECT g AS x FROM generate_series(1, 1000) g");
+        TestPostgres other = TestPostgres.startEmbedded(new TestPostgres.EmbeddedOptions(null, null, 0, false));
+        try {
+            other.createRole(main.role(), main.password());
+            Endpoint source = new Endpoint(connector(PG, main), main.database());
+            PgConnector otherServer = new PgConnector(DatabaseUrls.parse(PG.url(main).replace(":" + PG.port() + "/",
+                    ":" + other.port() + "/")), "a test", Duration.ofSeconds(5));
+            Endpoint target = new Endpoint(otherServer, main.database() + "_there");
+            assertThat(source.sameServer(target)).isFalse();
+            CopyEngine engine = new CopyEngine(settings(Strategy.AUTO), Log.NONE, events::add);
+            try (Connection c = otherServer.connectMaintenance("postgres")) {
+                Catalog catalog = new Catalog(c);
+                CopyEngine.Plan plan = engine.plan(catalog, source, target);
+                assertThat(plan.method()).isEqualTo(CopyMethod.DUMP);
+                assertThat(engine.copy(catalog, plan, null, marker(main.database())).method()).isEqualTo(CopyMethod.DUMP);
+            }
+            assertThat(other.queryIn(target.database(), "SELECT sum(x) FROM t")).isEqualTo("500500");
+            assertThat(Marker.parse(other.comment(target.database())).orElseThrow().kind()).isEqualTo(Marker.Kind.WORKTREE);
+            assertThat(PG.exists(target.database())).isFalse();
+        } finally {
+            other.close();
+        }
+    }
+}
