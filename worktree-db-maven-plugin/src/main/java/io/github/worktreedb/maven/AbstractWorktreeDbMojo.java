@@ -391,7 +391,9 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
 
     /**
      * A goal bound to a build phase leaves the main database alone: when this worktree's database is the main database
-     * (the main worktree on the main branch), it says so in one line and the goal does nothing.
+     * (the main worktree on the main branch), it says so in one line and the goal does nothing. With
+     * {@code isolation=shared} every worktree uses the main database; there a bound goal goes ahead only with
+     * {@code -Dworktree-db.yes=true}.
      *
      * @return whether the goal is skipped
      */
@@ -400,9 +402,15 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
                 || ctx.config().safety().target() == SafetySettings.Target.MAIN) { // asked for by name: a deploy
             return false;
         }
+        boolean shared = ctx.config().isolation() == io.github.worktreedb.config.Isolation.SHARED;
+        if (shared && ctx.config().yes()) {
+            return false;
+        }
         String goal = mojoExecution.getGoal();
-        log.info("Skipping " + goal + ": this build works on the main database " + ctx.database() + " (main worktree, branch "
-                + ctx.git().branchOrDirectory() + "), which a goal bound to the build never changes."
+        String how = shared ? " (isolation=shared), which a goal bound to the build changes only with -D" + PropertyNames.YES
+                + "=true." : " (main worktree, branch " + ctx.git().branchOrDirectory() + "), which a goal bound to the build "
+                + "never changes.";
+        log.info("Skipping " + goal + ": this build works on the main database " + ctx.database() + how
                 + ("reset".equals(goal) ? "" : " Run mvn worktree-db:" + goal + " to " + goal + " it (asks first)."));
         return true;
     }
