@@ -21,15 +21,16 @@ final class ConsoleConfirmation implements Confirmation {
         if (console != null) {
             answer = console.readLine("%s ", question);
         } else {
-            System.out.print(question + " ");
-            System.out.flush();
+            // the process's own output: Maven 4 turns System.out into [INFO] [stdout] lines, written only at a newline
+            MavenLog.stdout().print(question + " ");
+            MavenLog.stdout().flush();
             try {
                 answer = new BufferedReader(new InputStreamReader(System.in, Charset.defaultCharset())).readLine();
             } catch (IOException e) {
                 answer = null;
             }
             // the answer was not echoed on this output: end the question's line, so the next line starts on its own
-            System.out.println();
+            MavenLog.stdout().println();
         }
         if (answer == null) {
             return Answer.NONE;
