@@ -35,6 +35,23 @@ public record MigrationSettings(
         baselineVersion = baselineVersion == null || baselineVersion.isBlank() ? "1" : baselineVersion;
     }
 
+    /**
+     * The locations with each relative {@code filesystem:} one resolved against the project's directory, as Flyway's
+     * own Maven plugin does: {@code mvn -f sub/pom.xml} and reactor builds find the same files as a build run in the
+     * project's directory. {@code classpath:} locations, and those without a prefix (Flyway reads them as classpath),
+     * stay as they are.
+     */
+    public static List<String> resolveAgainst(java.nio.file.Path baseDir, List<String> locations) {
+        return locations.stream().map(l -> {
+            String t = l.strip();
+            if (!t.startsWith("filesystem:")) {
+                return t;
+            }
+            java.nio.file.Path p = java.nio.file.Path.of(t.substring("filesystem:".length()));
+            return p.isAbsolute() ? t : "filesystem:" + baseDir.resolve(p).normalize();
+        }).toList();
+    }
+
     public static MigrationSettings defaults(java.nio.file.Path baseDir) {
         return new MigrationSettings(List.of("filesystem:" + baseDir.resolve("src/main/resources/db/migration")), List.of(),
                 null, Map.of(), false, null, false, true, false);

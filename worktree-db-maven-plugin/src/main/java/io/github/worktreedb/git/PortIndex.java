@@ -16,7 +16,7 @@ import java.util.Set;
 
 /**
  * A small number per worktree for spreading ports: 0 for the main worktree, 1, 2, ... for linked ones. Kept in the
- * git common dir ({@code worktree-db/port-index.properties}), so a worktree keeps its number; a new worktree gets the
+ * git common dir ({@code worktree-db/port-index.properties}, {@link StateDir}), so a worktree keeps its number; a new worktree gets the
  * smallest number no live worktree holds (a removed worktree's number may be given again). Concurrent builds take
  * turns through a file lock.
  */
@@ -28,12 +28,13 @@ public final class PortIndex {
         if (git.isMainWorktree()) {
             return 0;
         }
-        Path dir = git.commonDir().resolve("worktree-db");
-        Path file = dir.resolve("port-index.properties");
+        StateDir state = StateDir.of(git);
+        Path dir = state.root();
+        Path file = state.portIndex();
         String me = git.root().toString();
         try {
             Files.createDirectories(dir);
-            try (FileChannel channel = FileChannel.open(dir.resolve("port-index.lock"), StandardOpenOption.CREATE,
+            try (FileChannel channel = FileChannel.open(state.portIndexLock(), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
                     FileLock ignored = channel.lock()) {
                 Properties indexes = new Properties();

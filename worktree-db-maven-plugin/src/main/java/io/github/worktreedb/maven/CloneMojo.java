@@ -5,6 +5,7 @@ import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.ops.CloneOperation;
 import io.github.worktreedb.ops.WorktreeContext;
+import io.github.worktreedb.transfer.ProgressLog;
 import javax.inject.Inject;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
@@ -39,7 +40,7 @@ public class CloneMojo extends AbstractWorktreeDbMojo {
     protected void execute(WorktreeDbConfig config, Log log) {
         WorktreeContext ctx = WorktreeContext.resolve(config, log);
         log.info("Main database " + ctx.main().name() + " found in " + ctx.main().origin());
-        new CloneOperation(ctx, log, confirmation(), pluginVersion()).run();
+        new CloneOperation(ctx, log, confirmation(), pluginVersion(), new ProgressLog(log)).run();
         publish(ctx, log);
     }
 }

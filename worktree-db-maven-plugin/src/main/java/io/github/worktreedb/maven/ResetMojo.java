@@ -5,6 +5,7 @@ import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.ops.ResetOperation;
 import io.github.worktreedb.ops.WorktreeContext;
+import io.github.worktreedb.transfer.ProgressLog;
 import javax.inject.Inject;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
@@ -39,7 +40,7 @@ public class ResetMojo extends AbstractWorktreeDbMojo {
         if (skippedOnMainDatabase(ctx, log)) {
             return;
         }
-        new ResetOperation(ctx, log, confirmation(), pluginVersion()).run();
+        new ResetOperation(ctx, log, confirmation(), pluginVersion(), new ProgressLog(log)).run();
         publish(ctx, log);
     }
 }

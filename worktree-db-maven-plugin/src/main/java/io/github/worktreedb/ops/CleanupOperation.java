@@ -52,9 +52,13 @@ public final class CleanupOperation {
     /** One database left out of the plan, and why. */
     public record Skipped(String name, String reason) {}
 
-    /** The plan and what was done with it; also the JSON form. */
-    public record Result(List<Candidate> candidates, List<Skipped> skipped, List<String> dropped, long reclaimedBytes,
-            boolean confirmed) {}
+    /**
+     * The plan and what was done with it; also the JSON form.
+     *
+     * @param failed candidates whose drop failed, and why (they are still there)
+     */
+    public record Result(List<Candidate> candidates, List<Skipped> skipped, List<String> dropped, List<Skipped> failed,
+            long reclaimedBytes, boolean confirmed) {}
 
     private final WorktreeContext ctx;
     private final Log log;
@@ -114,13 +118,20 @@ public final class CleanupOperation {
                             + "with -D" + PropertyNames.TERMINATE_CONNECTIONS + "=true)"));
                     continue;
                 }
+                // after counting the sessions: this check opens (and closes) one
+                Optional<Protection.Stamp> stamp = Protection.read(ctx.target().connector(), o.name());
+                if (stamp.isPresent()) {
+                    skipped.add(new Skipped(o.name(), reason + ", but it is " + stamp.get().describe() + ": never dropped "
+                            + "(mvn worktree-db:unprotect -D" + PropertyNames.CONFIRM + "=" + o.name() + " lifts that)"));
+                    continue;
+                }
                 candidates.add(new Candidate(o.name(), o.sizeBytes(), Sizes.human(o.sizeBytes()), reason, m.branch(),
                         m.worktree(), sessions));
             }
         } catch (SQLException e) {
             throw WorktreeDbException.environment("Cannot list the databases: " + e.getMessage(), e);
         }
-        return new Result(candidates, skipped, List.of(), 0, false);
+        return new Result(candidates, skipped, List.of(), List.of(), 0, false);
     }
 
     /** Prints the plan (text) and, when confirmed, drops. */
@@ -138,6 +149,7 @@ public final class CleanupOperation {
             return plan;
         }
         List<String> dropped = new ArrayList<>();
+        List<Skipped> failed = new ArrayList<>();
         long reclaimed = 0;
         for (Candidate c : plan.candidates()) {
             long start = System.nanoTime();
@@ -147,6 +159,10 @@ public final class CleanupOperation {
                     log.warn("Skipping " + c.name() + ": it is gone or no longer carries the worktree-db marker");
                     continue;
                 }
+                if (Protection.read(ctx.target().connector(), c.name()).isPresent()) {
+                    log.warn("Skipping " + c.name() + ": it was protected meanwhile");
+                    continue;
+                }
                 lock.catalog().drop(c.name(), ctx.config().terminateConnections());
                 dropped.add(c.name());
                 reclaimed += c.sizeBytes();
@@ -154,12 +170,14 @@ public final class CleanupOperation {
                 History.append(ctx.git(), "cleanup", c.name(), "dropped: " + c.reason(),
                         Duration.ofNanos(System.nanoTime() - start), log);
             } catch (SQLException e) {
-                log.warn("Could not drop " + c.name() + ": " + Secrets.redact(e.getMessage(), ctx.main().spec().password())
-                        + (SqlStates.is(e, SqlStates.OBJECT_IN_USE) ? " (someone connected to it meanwhile; run again)" : ""));
+                String why = Secrets.redact(e.getMessage(), ctx.main().spec().password())
+                        + (SqlStates.is(e, SqlStates.OBJECT_IN_USE) ? " (someone connected to it meanwhile; run again)" : "");
+                failed.add(new Skipped(c.name(), why));
+                log.warn("Could not drop " + c.name() + ": " + why);
             }
         }
         log.info("cleanup: dropped " + dropped.size() + " database(s), reclaimed " + Sizes.human(reclaimed));
-        return new Result(plan.candidates(), plan.skipped(), dropped, reclaimed, true);
+        return new Result(plan.candidates(), plan.skipped(), dropped, failed, reclaimed, true);
     }
 
     private void printPlan(Result plan) {

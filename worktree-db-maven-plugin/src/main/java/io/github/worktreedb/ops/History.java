@@ -3,6 +3,7 @@ package io.github.worktreedb.ops;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.Secrets;
 import io.github.worktreedb.git.GitWorktree;
+import io.github.worktreedb.git.StateDir;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -22,12 +23,10 @@ import java.time.temporal.ChronoUnit;
  */
 public final class History {
 
-    public static final String FILE = "worktree-db/history.log";
-
     private History() {}
 
     public static Path file(GitWorktree git) {
-        return git.commonDir().resolve(FILE);
+        return StateDir.of(git).history();
     }
 
     public static void append(GitWorktree git, String goal, String database, String outcome, Duration took, Log log) {

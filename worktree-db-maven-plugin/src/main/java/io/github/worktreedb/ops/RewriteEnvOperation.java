@@ -1,7 +1,6 @@
 package io.github.worktreedb.ops;
 
 import io.github.worktreedb.config.ConnectionSpec;
-import io.github.worktreedb.config.DatabaseUrls;
 import io.github.worktreedb.config.Dotenv;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.Secrets;
@@ -316,6 +315,6 @@ public final class RewriteEnvOperation {
     }
 
     private static String mask(String raw) {
-        return DatabaseUrls.isPostgresUrl(raw) ? Secrets.redact(raw) : raw;
+        return Secrets.redact(raw); // URLs and keyword/value strings (password=...); other values have no password
     }
 }

@@ -86,7 +86,7 @@ public final class StatusOperation {
             problems.add("the database " + ctx.database() + " does not exist: run mvn worktree-db:clone");
         }
         var coordination = io.github.worktreedb.coordination.MigrateChecks.report(ctx, lastInfo);
-        addMigrationProblems(migrations, seeds, ctx.usesMainDatabase(), problems,
+        addMigrationProblems(migrations, seeds, database.exists() && !ctx.usesMainDatabase(), problems,
                 ctx.config().isolation() == io.github.worktreedb.config.Isolation.SHARED);
         problems.addAll(io.github.worktreedb.coordination.CoordinationText.problems(coordination));
         for (StatusReport.EnvFile f : envFiles) {
@@ -103,7 +103,7 @@ public final class StatusOperation {
     }
 
     /** Every finding that needs doing, with what to do. */
-    private static void addMigrationProblems(StatusReport.Migrations m, StatusReport.Seeds s, boolean mainDatabase,
+    private static void addMigrationProblems(StatusReport.Migrations m, StatusReport.Seeds s, boolean seedable,
             List<String> problems, boolean shared) {
         if (!m.failed().isEmpty()) {
             problems.add(m.failed().size() + " failed migration(s): fix them (mvn worktree-db:reset starts over)");
@@ -129,8 +129,9 @@ public final class StatusOperation {
         if (!m.pending().isEmpty() && m.note() == null) {
             problems.add(m.pending().size() + " pending migration(s): run mvn worktree-db:migrate");
         }
-        // seeds are test data for worktree databases: the main database is never suggested for seeding
-        if (!s.pending().isEmpty() && !mainDatabase) {
+        // seeds are test data for worktree databases: the main database is never suggested for seeding, nor is a
+        // database that clone has yet to make
+        if (!s.pending().isEmpty() && seedable) {
             problems.add(s.pending().size() + " pending seed file(s): run mvn worktree-db:seed");
         }
         if (!s.changed().isEmpty()) {
@@ -160,16 +161,19 @@ public final class StatusOperation {
                 continue;
             }
             try {
-                Optional<EnvDatabaseSettings.Found> found = EnvDatabaseSettings.find(Dotenv.load(file, name), name);
+                Dotenv env = Dotenv.load(file, name);
+                Optional<EnvDatabaseSettings.Found> found = EnvDatabaseSettings.find(env, name);
                 if (found.isEmpty()) {
                     out.add(new StatusReport.EnvFile(name, "none", null, null, null, tracked.contains(file)));
-                    continue;
+                } else {
+                    String db = found.get().spec().withDefaults(ctx.main().spec().user()).database();
+                    String points = db.equals(ctx.database()) ? "worktree" : db.equals(ctx.main().name()) ? "main" : "other";
+                    out.add(new StatusReport.EnvFile(name, points, db, found.get().line(), found.get().key(),
+                            tracked.contains(file)));
                 }
-                String db = found.get().spec().withDefaults(ctx.main().spec().user()).database();
-                String points = db.equals(ctx.database()) ? "worktree" : db.equals(ctx.main().name()) ? "main" : "other";
-                out.add(new StatusReport.EnvFile(name, points, db, found.get().line(), found.get().key(), tracked.contains(file)));
                 if (!ctx.usesMainDatabase()) {
-                    out.addAll(stillNamingMain(name, Dotenv.load(file, name), found.get().key(), tracked.contains(file)));
+                    out.addAll(stillNamingMain(name, env, found.map(EnvDatabaseSettings.Found::key).orElse(null),
+                            tracked.contains(file)));
                 }
             } catch (WorktreeDbException e) {
                 out.add(new StatusReport.EnvFile(name, "unreadable", null, null, Secrets.redact(e.getMessage()), false));
@@ -224,7 +228,7 @@ public final class StatusOperation {
                     .filter(i -> Set.of(MigrationState.MISSING_SUCCESS, MigrationState.MISSING_FAILED,
                             MigrationState.FUTURE_SUCCESS, MigrationState.FUTURE_FAILED).contains(i.getState()))
                     .map(StatusOperation::describe).toList();
-            if (Arrays.stream(allInfo).anyMatch(i -> i.getState() == MigrationState.BASELINE_IGNORED)
+            if (pending.isEmpty() && Arrays.stream(allInfo).anyMatch(i -> i.getState() == MigrationState.BASELINE_IGNORED)
                     && Arrays.stream(allInfo).noneMatch(i -> i.getState().isApplied())) {
                 problems.add("no Flyway history yet: mvn worktree-db:migrate records version "
                         + ctx.config().migration().baselineVersion() + " as the baseline (baselineOnMigrate)");

@@ -35,8 +35,9 @@ public record StatusReport(
     /**
      * One configured env file. {@code pointsAt}: {@code worktree} (this worktree's database), {@code main} (the main
      * database), {@code other}, {@code none} (no database setting), {@code notCopied} (only the main worktree has it:
-     * {@code rewrite-env} copies it) or {@code missing} (configured, and in neither worktree). A file of the default list
-     * that neither worktree has is not listed.
+     * {@code rewrite-env} copies it), {@code unrewritable} (names the main database in a form {@code rewrite-env}
+     * cannot rewrite), {@code unreadable} (the file cannot be read; {@code key} says why) or {@code missing}
+     * (configured, and in neither worktree). A file of the default list that neither worktree has is not listed.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record EnvFile(String file, String pointsAt, String database, Integer line, String key, boolean tracked) {}

@@ -160,8 +160,8 @@ public final class CopyEngine {
         String source = plan.source().database();
         String target = plan.target().database();
         String temp = tempName(target);
-        progress.on(new ProgressEvent(ProgressEvent.Phase.STARTED, target, ProgressEvent.Unit.BYTES, 0, plan.sourceBytes(),
-                Duration.ZERO));
+        progress.on(new ProgressEvent(ProgressEvent.Phase.STARTED, subject(plan), ProgressEvent.Unit.BYTES, 0,
+                plan.sourceBytes(), Duration.ZERO));
         CopyMethod used = plan.method();
         long bytes = plan.sourceBytes();
         try {
@@ -188,7 +188,7 @@ public final class CopyEngine {
             }
             throw e;
         } finally {
-            progress.on(new ProgressEvent(ProgressEvent.Phase.FINISHED, target, ProgressEvent.Unit.BYTES,
+            progress.on(new ProgressEvent(ProgressEvent.Phase.FINISHED, subject(plan), ProgressEvent.Unit.BYTES,
                     Math.max(bytes, 0), plan.sourceBytes(), elapsed(start)));
         }
         return new Copied(used, bytes, elapsed(start));
@@ -209,7 +209,7 @@ public final class CopyEngine {
         catalog.setComment(temp, marker.as(Marker.Kind.IN_PROGRESS, CopyMethod.DUMP.label()).toJson());
         try {
             new DumpRestore(settings, log, progress).run(tools, plan.source(), plan.target().withDatabase(temp),
-                    plan.sourceBytes());
+                    plan.sourceBytes(), subject(plan));
         } catch (RuntimeException e) {
             dropQuietly(catalog, temp);
             throw e;
@@ -259,6 +259,10 @@ public final class CopyEngine {
                     + "a superuser). Use such a user with -D" + PropertyNames.USERNAME + ", or ALTER ROLE ... CREATEDB.", e);
         }
         return null;
+    }
+
+    private static String subject(Plan plan) {
+        return plan.source().database() + " → " + plan.target().database();
     }
 
     private static Duration elapsed(long startNanos) {

@@ -48,14 +48,18 @@ final class DumpRestore {
         return ClientTools.find(settings.pgBin(), serverMajor, serverVersion);
     }
 
-    /** Copies {@code source} into {@code target}, which exists and is empty. */
-    void run(ClientTools.Tools tools, Endpoint source, Endpoint target, long sourceBytes) {
+    /**
+     * Copies {@code source} into {@code target}, which exists and is empty.
+     *
+     * @param subject what the progress events name ({@code shop → shop_feature_x})
+     */
+    void run(ClientTools.Tools tools, Endpoint source, Endpoint target, long sourceBytes, String subject) {
         log.info("Copying " + source.database() + " with pg_dump | pg_restore " + tools.version() + " ("
                 + Sizes.human(sourceBytes) + ") into " + target.database() + " first");
         Path errors = null;
         try {
             errors = Files.createTempFile("worktree-db-dump", ".log");
-            pipe(tools, source, target, errors, sourceBytes);
+            pipe(tools, source, target, errors, sourceBytes, subject);
         } catch (IOException e) {
             throw WorktreeDbException.environment("The dump-based copy of " + source.database() + " failed: "
                     + e.getMessage(), e);
@@ -70,8 +74,8 @@ final class DumpRestore {
         }
     }
 
-    private void pipe(ClientTools.Tools tools, Endpoint source, Endpoint target, Path errors, long sourceBytes)
-            throws IOException {
+    private void pipe(ClientTools.Tools tools, Endpoint source, Endpoint target, Path errors, long sourceBytes,
+            String subject) throws IOException {
         List<String> dumpCmd = new ArrayList<>(List.of(tools.pgDump().toString(), "--format=custom"));
         dumpCmd.addAll(connection(source));
         List<String> restoreCmd = new ArrayList<>(List.of(tools.pgRestore().toString(), "--exit-on-error"));
@@ -90,7 +94,7 @@ final class DumpRestore {
             Process last = processes.get(1);
             while (!last.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
                 try {
-                    progress.on(new ProgressEvent(ProgressEvent.Phase.RUNNING, target.database(), ProgressEvent.Unit.BYTES,
+                    progress.on(new ProgressEvent(ProgressEvent.Phase.RUNNING, subject, ProgressEvent.Unit.BYTES,
                             catalog.size(target.database()), sourceBytes, Duration.ofNanos(System.nanoTime() - start)));
                 } catch (SQLException e) {
                     log.debug("progress unavailable: " + e.getMessage());

@@ -55,4 +55,31 @@ class OwnedKindsTest {
         assertThat(PG.databasesStartingWith(prefix)).containsExactlyInAnyOrder(prefix + "snapshot", prefix + "in_progress",
                 prefix + "export_cache");
     }
+
+    /** A drop that fails (here: the database belongs to a role this user is no member of) is in the result, with why. */
+    @Test
+    void aFailedDropIsInTheResult() {
+        TestPostgres.OwnedDatabase main = PG.createOwnedDatabase("fail", r -> "pw-" + r, "SELECT 1");
+        TestPostgres.OwnedDatabase stranger = PG.createOwnedDatabase("stranger", r -> "pw-" + r, "SELECT 1");
+        GitRepo repo = GitRepo.init(tmp.resolve("shop"));
+        repo.write(".env", "DATABASE_URL=" + PG.url(main) + "\n");
+        WorktreeContext ctx = WorktreeContext.resolve(WorktreeDbConfig.builder(repo.root()).yes(true).build(), Log.NONE);
+        String name = main.database() + "_theirs";
+        PG.createDatabase(name, stranger.role(), "SELECT 1");
+        PG.sql(PG.format("COMMENT ON DATABASE %I IS %L", name, new Marker(Marker.TOOL, "t", main.database(), "gone/y",
+                tmp.resolve("gone-y").toString(), "2026-01-01T00:00:00Z", "wal-log", ctx.git().commonDir().toString(), false)
+                .toJson()));
+        try {
+            CleanupOperation.Result r = new CleanupOperation(ctx, Log.NONE, Confirmation.NOBODY,
+                    CleanupOperation.When.EITHER, false).run(false);
+            assertThat(r.dropped()).doesNotContain(name);
+            assertThat(r.failed()).singleElement().satisfies(f -> {
+                assertThat(f.name()).isEqualTo(name);
+                assertThat(f.reason()).contains("must be owner");
+            });
+            assertThat(PG.exists(name)).isTrue();
+        } finally {
+            PG.dropDatabase(name);
+        }
+    }
 }
