@@ -119,11 +119,14 @@ class CoordinationIT {
         String aPath = "../" + a.getFileName();
         String bHead = GitRepo.run(b, "rev-parse", "--short=10", "HEAD");
 
-        // no clone, and the main-database plan shows the coordination checks
-        MavenRunner.Result plan = show("shared b: clone + migrate, batch", MavenRunner.run(b, "worktree-db:clone", "worktree-db:migrate"));
+        // no clone, nothing to rewrite, and the main-database plan shows the coordination checks
+        MavenRunner.Result plan = show("shared b: clone + migrate, batch", MavenRunner.run(b, "worktree-db:clone",
+                "worktree-db:rewrite-env", "worktree-db:migrate"));
         assertThat(plan.succeeded()).as(plan.log()).isTrue();
         assertThat(plan.log()).contains("isolation=shared: every worktree uses the main database " + s.main
                         + " itself, so there is nothing to clone.")
+                .contains("isolation=shared: every worktree uses the main database " + s.main + ", so rewrite-env has "
+                        + "nothing to change.")
                 .contains("Migrate the main database " + s.main + " with 1 pending migration(s):")
                 .contains("Coordination checks:")
                 // the main worktree is on main: compared as the main branch

@@ -16,8 +16,17 @@ import java.util.Locale;
  */
 public final class Demo {
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
         TestPostgres pg = TestPostgres.get();
+        try {
+            run(pg);
+        } finally {
+            // runs inside the outer Maven (exec:java): stop the server here, so that Maven goes on and ends as usual
+            pg.close();
+        }
+    }
+
+    private static void run(TestPostgres pg) {
         String main = pg.exists("shop") ? TestPostgres.uniqueName("shop") : "shop";
         String role = TestPostgres.uniqueName("shop_app");
         String password = "demo-" + TestPostgres.uniqueName("pw");
@@ -49,7 +58,7 @@ public final class Demo {
         say("3. git worktree add " + wt + " -b feature/login   (the new worktree has no .env)");
 
         say("4. mvn worktree-db:clone   (in the linked worktree)");
-        MavenRunner.Result first = MavenRunner.run(wt, line -> System.out.println("   | " + line), "worktree-db:clone");
+        MavenRunner.Result first = MavenRunner.run(wt, Demo::echoPluginLines, "worktree-db:clone");
         if (!first.succeeded()) {
             throw new IllegalStateException("the demo build failed");
         }
@@ -72,7 +81,21 @@ public final class Demo {
         }
         say("Done. The worktree's build can now use ${worktree-db.jdbcUrl} = jdbc:postgresql://localhost:" + pg.port() + "/"
                 + target);
-        System.exit(0); // the embedded server stops with the JVM
+    }
+
+    private static boolean inGoal;
+
+    /** Echoes what the goal printed, its warnings and errors, and how the build ended; not Maven's other lines. */
+    private static void echoPluginLines(String line) {
+        if (line.startsWith("[INFO] --- ")) {
+            inGoal = line.contains("worktree-db");
+        } else if (line.startsWith("[INFO] ---") || line.startsWith("[INFO] Total time")) {
+            inGoal = false;
+        }
+        if (inGoal && !line.isBlank() && !line.equals("[INFO] ") || line.startsWith("[WARNING]") || line.startsWith("[ERROR]")
+                || line.contains("BUILD ")) {
+            System.out.println("   | " + line);
+        }
     }
 
     private static void say(String text) {

@@ -132,6 +132,17 @@ public final class MavenRunner {
         return run(dir, null, input, args);
     }
 
+    /** Runs Maven in batch mode in {@code dir} with these extra environment variables (e.g. a coding agent's). */
+    public static Result runWithEnv(Path dir, java.util.Map<String, String> env, String... args) {
+        ENV.set(env);
+        try {
+            return run(dir, null, null, args);
+        } finally {
+            ENV.remove();
+        }
+    }
+
+    private static final ThreadLocal<java.util.Map<String, String>> ENV = new ThreadLocal<>();
     /** Runs {@code mvn -B args} in {@code dir} with the Maven installed at {@code mavenHome} (see the class comment). */
     public static Result runWith(Path mavenHome, Path dir, String... args) {
         List<String> goals = new ArrayList<>(List.of(args));
@@ -181,6 +192,9 @@ public final class MavenRunner {
         goals.add("-Dstyle.color=never");
         request.addArgs(goals);
         request.setShellEnvironmentInherited(true);
+        if (ENV.get() != null) {
+            ENV.get().forEach(request::addShellEnvironment);
+        }
         request.setOutputHandler(line -> {
             lines.add(line);
             if (echo != null) {

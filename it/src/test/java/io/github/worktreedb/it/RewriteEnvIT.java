@@ -54,7 +54,12 @@ class RewriteEnvIT {
 
         MavenRunner.Result second = MavenRunner.run(wt, "initialize");
         assertThat(second.succeeded()).as(second.log()).isTrue();
-        assertThat(second.log()).contains("Main database " + s.main + " found in backend/.env (original kept by rewrite-env):2")
+        // the file that was read, by its real path: the original rewrite-env kept in the worktree's git dir
+        Path backup = Path.of(Files.readString(wt.resolve(".git")).replace("gitdir:", "").strip())
+                .resolve("worktree-db/backup/backend/.env");
+        assertThat(backup).hasContent(backend);
+        assertThat(second.log()).contains("Main database " + s.main + " found in " + backup + ":2 (DATABASE_URL) - the "
+                        + "original of backend/.env, kept by rewrite-env")
                 .contains("Database " + target + " already exists")
                 .contains("already point(s) at " + target + "; nothing to change");
         assertThat(PG.databasesStartingWith(s.main)).containsExactly(s.main, target);
@@ -84,16 +89,20 @@ class RewriteEnvIT {
         s.repo.commitAll("commit the backend settings");
         s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\n");
         Path wt = s.worktree("feature/tracked");
+        // a committed env file names the main database: the goal fails (nothing else would stop the application from
+        // using main), says which file and line, and how to override it; nothing is written
         MavenRunner.Result r = MavenRunner.run(wt, "worktree-db:rewrite-env");
-        assertThat(r.succeeded()).as(r.log()).isTrue();
-        assertThat(r.log()).contains("[WARNING] backend/.env is tracked by git, so rewrite-env never changes it")
-                .contains("DB_NAME=" + s.main + "_feature_tracked");
+        MavenRunner.assertCleanFailure(r, "rewrite-env cannot point every env value at " + s.main + "_feature_tracked:");
+        assertThat(r.log()).contains("backend/.env:3 is tracked by git, so rewrite-env never changes it, but it names the "
+                + "main database " + s.main).contains("DB_NAME=" + s.main + "_feature_tracked")
+                .contains("-Dworktree-db.overrideEnvFile=.env.local");
         assertThat(Files.readString(wt.resolve("backend/.env"))).isEqualTo(committed);
-        assertThat(r.log()).contains("src/main/resources/application.properties:1 (spring.datasource.url) names the main "
-                + "database " + s.main).contains("-Dworktree-db.overrideEnvFile=.env.local");
+        assertThat(wt.resolve(".env")).doesNotExist();
 
         MavenRunner.Result withOverride = MavenRunner.run(wt, "worktree-db:rewrite-env", "-Dworktree-db.overrideEnvFile=.env.local");
         assertThat(withOverride.succeeded()).as(withOverride.log()).isTrue();
+        assertThat(withOverride.log()).contains("src/main/resources/application.properties:1 (spring.datasource.url) names "
+                + "the main database " + s.main);
         assertThat(Files.readString(wt.resolve(".env.local"))).isEqualTo("""
                 # for this worktree's database, written by worktree-db rewrite-env
                 DB_NAME=%s_feature_tracked

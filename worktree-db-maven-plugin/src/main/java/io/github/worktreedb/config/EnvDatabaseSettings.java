@@ -92,10 +92,10 @@ public final class EnvDatabaseSettings {
             try {
                 spec = DatabaseUrls.parse(value);
             } catch (IllegalArgumentException bad) {
-                if (preferred >= 0 || !EnvKeys.secondary(entry.key())) {
+                if (preferred >= 0) {
                     throw notUsable(where, entry, bad.getMessage());
                 }
-                continue;
+                continue; // another key's broken URL is not the main database; rewrite-env reports it
             }
             int rank = preferred >= 0 ? preferred
                     : EnvKeys.databaseLike(entry.key()) ? 100 : 200;

@@ -42,6 +42,12 @@ public final class PropertyNames {
     public static final String FAIL_ON = PREFIX + "failOn";
     public static final String CLEANUP_WHEN = PREFIX + "cleanupWhen";
     public static final String INCLUDE_CURRENT = PREFIX + "includeCurrent";
+    public static final String TARGET = PREFIX + "target";
+    public static final String CONFIRM = PREFIX + "confirm";
+    public static final String LOCK_TIMEOUT = PREFIX + "lockTimeout";
+    public static final String STATEMENT_TIMEOUT = PREFIX + "statementTimeout";
+    public static final String REHEARSE = PREFIX + "rehearse";
+    public static final String AUDIT_FILE = PREFIX + "auditFile";
     public static final String ISOLATION = PREFIX + "isolation";
 
     /** Published to the Maven project after a goal resolves this worktree's database. */

@@ -33,6 +33,7 @@ import java.util.List;
  * @param fromEmpty {@code reset} rebuilds from an empty database (migrate, seed) instead of copying main
  * @param pgBin directory of pg_dump and pg_restore for dump-based copies, or {@code null} to search
  * @param isolation how worktrees are kept apart: a database each, or all on the main database
+ * @param safety target, name-bound consent, lock safety, lint, rehearsal and audit
  */
 public record WorktreeDbConfig(
         Path baseDir,
@@ -60,7 +61,8 @@ public record WorktreeDbConfig(
         boolean allowRemote,
         boolean fromEmpty,
         String pgBin,
-        Isolation isolation) {
+        Isolation isolation,
+        SafetySettings safety) {
 
     public static final List<String> DEFAULT_ENV_FILES = List.of(".env", "backend/.env", "frontend/.env.local");
 
@@ -74,6 +76,7 @@ public record WorktreeDbConfig(
         migration = migration == null ? MigrationSettings.defaults(baseDir) : migration;
         seed = seed == null ? SeedSettings.defaults(baseDir) : seed;
         isolation = isolation == null ? Isolation.DATABASE : isolation;
+        safety = safety == null ? SafetySettings.defaults() : safety;
     }
 
     /** A configuration with defaults for everything but the project directory (for tests and tools). */
@@ -109,6 +112,7 @@ public record WorktreeDbConfig(
         private boolean fromEmpty;
         private String pgBin;
         private Isolation isolation;
+        private SafetySettings safety;
 
         private Builder(Path baseDir) {
             this.baseDir = baseDir;
@@ -139,13 +143,14 @@ public record WorktreeDbConfig(
         public Builder fromEmpty(boolean v) { fromEmpty = v; return this; }
         public Builder pgBin(String v) { pgBin = v; return this; }
         public Builder isolation(Isolation v) { isolation = v; return this; }
+        public Builder safety(SafetySettings v) { safety = v; return this; }
 
         public WorktreeDbConfig build() {
             return new WorktreeDbConfig(baseDir, envFiles, blankToNull(url), blankToNull(username), emptyToNull(password),
                     credentialsOrigin, namePattern, blankToNull(database), blankToNull(mainBranch), strategy, force,
                     terminateConnections, yes, interactive, dryRun, maintenanceDatabase, connectTimeout, ports, portStep,
                     blankToNull(overrideEnvFile), migration, seed, allowRemote, fromEmpty,
-                    blankToNull(pgBin), isolation);
+                    blankToNull(pgBin), isolation, safety);
         }
 
         private static String blankToNull(String s) {

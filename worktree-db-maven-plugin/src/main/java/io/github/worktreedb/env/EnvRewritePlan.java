@@ -123,6 +123,10 @@ public record EnvRewritePlan(List<Edit> edits, List<String> notes, int alreadyTa
                 }
                 continue;
             }
+            if (ConnInfo.looksLike(value)) {
+                already += connInfo(e, raw, value, main, target, edits, problems, rewrittenOrTarget);
+                continue;
+            }
             Optional<String> prefix = EnvKeys.namePrefix(e.key(), env);
             if (prefix.isEmpty()) {
                 continue;
@@ -156,6 +160,30 @@ public record EnvRewritePlan(List<Edit> edits, List<String> notes, int alreadyTa
         }
         edits.sort(Comparator.comparingInt(ed -> ed.entry().valueStart()));
         return new EnvRewritePlan(edits, notes, already, problems);
+    }
+
+    /** A libpq or Npgsql keyword/value connection string ({@code host=localhost dbname=shop}): its database name. */
+    private static int connInfo(Dotenv.Entry e, String raw, String value, ConnectionSpec main, String target, List<Edit> edits,
+            List<Problem> problems, Set<String> rewrittenOrTarget) {
+        ConnInfo info = ConnInfo.parse(value);
+        if (info.database() == null || !sameServer(info.spec(), main)) {
+            return 0;
+        }
+        if (info.database().equals(target)) {
+            rewrittenOrTarget.add(e.key());
+            return 1;
+        }
+        if (!info.database().equals(main.database())) {
+            return 0;
+        }
+        ConnInfo inRaw = ConnInfo.parse(raw);
+        if (inRaw.databaseStart() < 0 || !raw.substring(inRaw.databaseStart(), inRaw.databaseEnd()).equals(main.database())) {
+            problems.add(new Problem(e.line(), e.key(), "its dbname is written with references, quotes or escapes"));
+            return 0;
+        }
+        edits.add(new Edit(e, raw.substring(0, inRaw.databaseStart()) + target + raw.substring(inRaw.databaseEnd())));
+        rewrittenOrTarget.add(e.key());
+        return 0;
     }
 
     private static List<String> refs(String raw) {

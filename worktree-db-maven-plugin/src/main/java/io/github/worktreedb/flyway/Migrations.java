@@ -18,6 +18,12 @@ public final class Migrations {
      * them (and fail in strict mode) themselves.
      */
     public static Flyway flyway(ConnectionSpec database, MigrationSettings settings) {
+        return flyway(database, settings, null);
+    }
+
+    /** As {@link #flyway(ConnectionSpec, MigrationSettings)}, running {@code initSql} on each connection Flyway opens. */
+    public static Flyway flyway(ConnectionSpec database, MigrationSettings settings, String initSql,
+            org.flywaydb.core.api.callback.Callback... callbacks) {
         List<String> ignore = new ArrayList<>(List.of("*:missing", "*:future"));
         var config = Flyway.configure(Migrations.class.getClassLoader())
                 .loggers(FlywayLogging.class.getName())
@@ -36,6 +42,12 @@ public final class Migrations {
         // Flyway's default transactional advisory lock keeps a transaction open, and CREATE INDEX CONCURRENTLY waits
         // for it forever; the session-level lock does not
         config.getConfigurationExtension(PostgreSQLConfigurationExtension.class).setTransactionalLock(false);
+        if (initSql != null) {
+            config.initSql(initSql);
+        }
+        if (callbacks.length > 0) {
+            config.callbacks(callbacks);
+        }
         if (!settings.schemas().isEmpty()) {
             config.schemas(settings.schemas().toArray(String[]::new));
         }

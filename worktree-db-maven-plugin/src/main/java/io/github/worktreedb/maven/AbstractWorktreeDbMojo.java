@@ -2,11 +2,13 @@ package io.github.worktreedb.maven;
 
 import io.github.worktreedb.config.MigrationSettings;
 import io.github.worktreedb.config.PropertyNames;
+import io.github.worktreedb.config.SafetySettings;
 import io.github.worktreedb.config.SeedSettings;
 import io.github.worktreedb.config.Strategy;
 import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.ops.Agents;
 import io.github.worktreedb.ops.Confirmation;
 import io.github.worktreedb.ops.WorktreeContext;
 import java.time.Duration;
@@ -186,6 +188,43 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
     @Parameter(property = PropertyNames.ISOLATION, defaultValue = "database")
     protected String isolation;
 
+    /**
+     * Which database the goal acts on: {@code worktree} (this worktree's database) or {@code main} (the main database
+     * itself, whatever the branch or HEAD: deploys from CI, production). With {@code main} nothing else is created.
+     */
+    @Parameter(property = PropertyNames.TARGET, defaultValue = "worktree")
+    protected String target;
+
+    /**
+     * The name of the protected, main or remote database you consent to change: {@code migrate}, {@code seed} and
+     * {@code unprotect} on a protected database need it in batch mode ({@code yes} is not enough). Any other name is
+     * refused.
+     */
+    @Parameter(property = PropertyNames.CONFIRM)
+    protected String confirm;
+
+    /**
+     * PostgreSQL {@code lock_timeout} for {@code migrate} and {@code seed} ({@code 5s}, {@code 500ms}, {@code 0} for
+     * none). Default: {@code 5s} on a protected or remote database, none locally.
+     */
+    @Parameter(property = PropertyNames.LOCK_TIMEOUT)
+    protected String lockTimeout;
+
+    /** PostgreSQL {@code statement_timeout} for {@code migrate} and {@code seed} ({@code 30s}, {@code 10min}); none by default. */
+    @Parameter(property = PropertyNames.STATEMENT_TIMEOUT)
+    protected String statementTimeout;
+
+    /** {@code migrate}: apply the pending migrations to a throwaway copy first, reporting each one's time and locks. */
+    @Parameter(property = PropertyNames.REHEARSE, defaultValue = "false")
+    protected boolean rehearse;
+
+    /**
+     * A JSON-lines audit file (one object per attempt: applied, refused, declined, failed), e.g.
+     * {@code target/worktree-db-audit.jsonl} for a CI artifact; written besides {@code .git/worktree-db/history.jsonl}.
+     */
+    @Parameter(property = PropertyNames.AUDIT_FILE)
+    protected String auditFile;
+
     @Parameter(defaultValue = "${project}", readonly = true, required = true)
     protected MavenProject project;
 
@@ -207,6 +246,7 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
             getLog().info("Skipping worktree-db (" + PropertyNames.SKIP + "=true)");
             return;
         }
+        Preload.start(); // the driver's classes load on the other core while git and the env files are read
         try {
             WorktreeDbConfig config = configuration();
             execute(config, new MavenLog(getLog(), config.password()));
@@ -220,6 +260,11 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
 
     /** Runs the goal. */
     protected abstract void execute(WorktreeDbConfig config, Log log);
+
+    /** Whether lint findings fail this goal ({@code failOn} holds {@code lint}); goals with a {@code failOn} say so. */
+    protected boolean failOnLint() {
+        return false;
+    }
 
     /** Goal-specific settings on top of the shared ones. */
     protected void configure(WorktreeDbConfig.Builder builder) {}
@@ -265,7 +310,13 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
                                 : seeds.stream().map(d -> project.getBasedir().toPath().resolve(d.strip()).normalize()).toList(),
                         reapplyChangedSeeds, null))
                 .allowRemote(allowRemote)
-                .isolation(io.github.worktreedb.config.Isolation.parse(isolation));
+                .isolation(io.github.worktreedb.config.Isolation.parse(isolation))
+                .safety(new SafetySettings(SafetySettings.Target.parse(target), confirm,
+                        SafetySettings.parseTimeout(PropertyNames.LOCK_TIMEOUT, lockTimeout),
+                        SafetySettings.parseTimeout(PropertyNames.STATEMENT_TIMEOUT, statementTimeout), failOnLint(),
+                        rehearse, auditFile == null || auditFile.isBlank() ? null
+                                : project.getBasedir().toPath().resolve(auditFile.strip()).normalize(),
+                        Agents.detect(System.getenv())));
         configure(b);
         return b.build();
     }
@@ -345,7 +396,8 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
      * @return whether the goal is skipped
      */
     protected boolean skippedOnMainDatabase(WorktreeContext ctx, Log log) {
-        if (!boundToLifecycle() || !ctx.usesMainDatabase()) {
+        if (!boundToLifecycle() || !ctx.usesMainDatabase()
+                || ctx.config().safety().target() == SafetySettings.Target.MAIN) { // asked for by name: a deploy
             return false;
         }
         String goal = mojoExecution.getGoal();

@@ -6,9 +6,11 @@ import io.github.worktreedb.core.Log;
 import io.github.worktreedb.ops.MigrateOperation;
 import io.github.worktreedb.ops.MigrationToolGuidance;
 import io.github.worktreedb.ops.WorktreeContext;
+import java.util.List;
 import javax.inject.Inject;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.settings.crypto.SettingsDecrypter;
 
 /**
@@ -24,9 +26,18 @@ import org.apache.maven.settings.crypto.SettingsDecrypter;
 @Mojo(name = "migrate", defaultPhase = LifecyclePhase.PRE_INTEGRATION_TEST, threadSafe = true)
 public class MigrateMojo extends AbstractWorktreeDbMojo {
 
+    /** {@code lint}: do not migrate when a pending migration has a lint finding. Other values are for {@code status}. */
+    @Parameter(property = PropertyNames.FAIL_ON)
+    protected List<String> failOn;
+
     @Inject
     public MigrateMojo(SettingsDecrypter settingsDecrypter) {
         super(settingsDecrypter);
+    }
+
+    @Override
+    protected boolean failOnLint() {
+        return failOn != null && failOn.stream().anyMatch(f -> f.strip().equalsIgnoreCase("lint"));
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.github.worktreedb.config.PropertyNames;
 import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.lint.LintOperation;
 import io.github.worktreedb.ops.StatusOperation;
 import io.github.worktreedb.ops.StatusReport;
 import io.github.worktreedb.ops.StatusText;
@@ -38,6 +39,11 @@ public class StatusMojo extends AbstractReportingMojo {
     @Parameter(property = PropertyNames.FAIL_ON)
     protected List<String> failOn;
 
+    @Override
+    protected boolean failOnLint() {
+        return failOn != null && failOn.stream().anyMatch(f -> f.strip().equalsIgnoreCase("lint"));
+    }
+
     @Inject
     public StatusMojo(SettingsDecrypter settingsDecrypter) {
         super(settingsDecrypter);
@@ -55,6 +61,12 @@ public class StatusMojo extends AbstractReportingMojo {
         }
         publish(ctx, log);
         List<String> reasons = failures(report);
+        if (!json || failOnLint()) {
+            int findings = new LintOperation(ctx, log).run().size();
+            if (findings > 0 && failOnLint()) {
+                reasons.add(findings + " lint finding(s) in pending migrations");
+            }
+        }
         if (!reasons.isEmpty()) {
             throw WorktreeDbException.user("worktree-db status: " + String.join("; ", reasons) + " (" + PropertyNames.FAIL_ON
                     + "=" + String.join(",", failOn) + ")");
@@ -92,9 +104,9 @@ public class StatusMojo extends AbstractReportingMojo {
                         out.add("applied migrations missing in this branch: " + String.join(", ", r.migrations().missingLocally()));
                     }
                 }
-                case "" -> { }
+                case "", "lint" -> { }
                 default -> throw WorktreeDbException.user(PropertyNames.FAIL_ON + " has '" + f + "'; use pending, collision, "
-                        + "behind or missing.");
+                        + "behind, missing or lint.");
             }
         }
         return out;

@@ -118,6 +118,13 @@ public final class CleanupOperation {
                             + "with -D" + PropertyNames.TERMINATE_CONNECTIONS + "=true)"));
                     continue;
                 }
+                // after counting the sessions: this check opens (and closes) one
+                Optional<Protection.Stamp> stamp = Protection.read(ctx.target().connector(), o.name());
+                if (stamp.isPresent()) {
+                    skipped.add(new Skipped(o.name(), reason + ", but it is " + stamp.get().describe() + ": never dropped "
+                            + "(mvn worktree-db:unprotect -D" + PropertyNames.CONFIRM + "=" + o.name() + " lifts that)"));
+                    continue;
+                }
                 candidates.add(new Candidate(o.name(), o.sizeBytes(), Sizes.human(o.sizeBytes()), reason, m.branch(),
                         m.worktree(), sessions));
             }
@@ -150,6 +157,10 @@ public final class CleanupOperation {
                 Optional<Marker> marker = lock.catalog().facts(c.name()).marker();
                 if (marker.isEmpty() || marker.get().kind() != Marker.Kind.WORKTREE) {
                     log.warn("Skipping " + c.name() + ": it is gone or no longer carries the worktree-db marker");
+                    continue;
+                }
+                if (Protection.read(ctx.target().connector(), c.name()).isPresent()) {
+                    log.warn("Skipping " + c.name() + ": it was protected meanwhile");
                     continue;
                 }
                 lock.catalog().drop(c.name(), ctx.config().terminateConnections());

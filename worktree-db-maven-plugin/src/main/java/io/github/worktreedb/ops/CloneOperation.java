@@ -122,6 +122,7 @@ public final class CloneOperation {
                         + "worktree-db marker), so the plugin never drops it. Drop it yourself if it is yours to lose, or "
                         + "choose another name with -D" + PropertyNames.DATABASE + "=...");
             }
+            Guards.refuseProtected(ctx, "clone", target, "drop and re-create");
             Guards.refuseRemoteUnlessAllowed(ctx, "drop and re-create " + target);
             long existingBytes = catalog.size(target);
             String plan = "Drop " + target + " (" + Sizes.human(existingBytes) + ", created " + marker.get().createdAt()

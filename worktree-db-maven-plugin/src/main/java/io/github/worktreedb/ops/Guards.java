@@ -28,4 +28,33 @@ public final class Guards {
                     + "linked worktree (git worktree add) or on a feature branch.");
         }
     }
+
+    /**
+     * A database stamped by {@code protect} is never reset, restored, imported into, re-created or dropped, from any
+     * machine: the stamp is inside the database.
+     */
+    public static void refuseProtected(WorktreeContext ctx, String goal, String database, String action) {
+        Protection.read(ctx.target().connector(), database).ifPresent(stamp -> {
+            String refusal = refusalOfProtected(database, action, stamp);
+            Audit.record(ctx, goal, database, "refused", refusal, null, true, java.time.Duration.ZERO,
+                    io.github.worktreedb.core.Log.NONE);
+            throw WorktreeDbException.user(refusal);
+        });
+    }
+
+    static String refusalOfProtected(String database, String action, Protection.Stamp stamp) {
+        return "Refusing to " + action + " " + database + ": it is protected (" + stamp.describe() + "). worktree-db never "
+                + "resets, restores, imports into, re-creates or drops a protected database, on any machine. If it really "
+                + "is disposable, remove the stamp first: mvn worktree-db:unprotect -D" + PropertyNames.CONFIRM + "=" + database;
+    }
+
+    /** A {@code confirm} that names another database than the one the goal acts on is a mistake, never consent. */
+    public static void refuseConfirmForAnotherDatabase(WorktreeContext ctx, String database) {
+        String confirm = ctx.config().safety().confirm();
+        if (confirm != null && !confirm.equals(database)) {
+            throw WorktreeDbException.user("-D" + PropertyNames.CONFIRM + "=" + confirm + " does not name the database this "
+                    + "goal acts on, " + database + ". Consent is bound to one database: give its exact name (-D"
+                    + PropertyNames.CONFIRM + "=" + database + "), or check -D" + PropertyNames.TARGET + " and the URL.");
+        }
+    }
 }

@@ -8,16 +8,13 @@ import io.github.worktreedb.core.WorktreeDbException;
 import io.github.worktreedb.flyway.FlywayErrors;
 import io.github.worktreedb.flyway.FlywayLogging;
 import io.github.worktreedb.flyway.Migrations;
-import io.github.worktreedb.flyway.RiskyStatements;
+import io.github.worktreedb.lint.Finding;
+import io.github.worktreedb.lint.Linter;
+import io.github.worktreedb.lint.PendingMigrations;
 import io.github.worktreedb.postgres.Catalog;
 import io.github.worktreedb.postgres.DatabaseLock;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -29,6 +26,7 @@ import org.flywaydb.core.api.MigrationState;
 import org.flywaydb.core.api.output.BaselineResult;
 import org.flywaydb.core.api.output.MigrateOutput;
 import org.flywaydb.core.api.output.MigrateResult;
+import org.flywaydb.core.internal.exception.FlywayMigrateException;
 
 /**
  * {@code migrate}: applies Flyway migrations to this worktree's database, under the plugin's lock on it. Migrations
@@ -47,6 +45,10 @@ public final class MigrateOperation {
     private final Log log;
     private final Confirmation confirmation;
     private DatabaseLock heldLock;
+    private LockWatch watch;
+    private Consent.Stakes stakes;
+    private Catalog catalog;
+    private List<MigrationInfo> pendingNow = List.of();
 
     public MigrateOperation(WorktreeContext ctx, Log log, Confirmation confirmation) {
         this.ctx = ctx;
@@ -63,13 +65,19 @@ public final class MigrateOperation {
     public Result run() {
         long start = System.nanoTime();
         ConnectionSpec db = ctx.databaseSpec();
+        Guards.refuseConfirmForAnotherDatabase(ctx, db.database());
         DatabaseLock lock = heldLock != null ? heldLock
                 : DatabaseLock.acquire(ctx.target().connector(), ctx.config().maintenanceDatabase(), db.database(), log);
         try (AutoCloseable logging = FlywayLogging.to(log)) {
             requireDatabase(lock.catalog(), db.database());
+            catalog = lock.catalog();
             return migrate(db, start);
         } catch (FlywayException e) {
-            throw FlywayErrors.translate(e, db.database(), ctx.config().migration(), db.password());
+            WorktreeDbException failure = e instanceof FlywayMigrateException m && timedOut(m)
+                    ? timeoutFailure(m, db.password())
+                    : FlywayErrors.translate(e, db.database(), ctx.config().migration(), db.password());
+            audit("failed", failure.getMessage(), versions(pendingNow), start);
+            throw failure;
         } catch (WorktreeDbException e) {
             throw e;
         } catch (Exception e) {
@@ -116,18 +124,35 @@ public final class MigrateOperation {
             log.info(db.database() + " is up to date at version " + current + ".");
             return new Result(current, 0, missing, false);
         }
-        boolean main = ctx.usesMainDatabase();
-        boolean remote = !db.isLocal();
+        Consent.Stakes stakes = new Consent.Stakes(Protection.read(ctx.target().connector(), db.database()),
+                ctx.usesMainDatabase(), !db.isLocal());
+        this.stakes = stakes;
+        this.pendingNow = pending;
+        Timeouts timeouts = Timeouts.of(ctx.config().safety(), stakes);
+        List<Finding> findings = new Linter(new Linter.Options(stakes.protection().isPresent(), timeouts.lock() != null))
+                .lint(PendingMigrations.files(pending));
+        findings.forEach(f -> log.warn(f.describe()));
+        if (!findings.isEmpty() && ctx.config().safety().failOnLint()) {
+            audit("refused", findings.size() + " lint finding(s)", versions(pending), start);
+            throw WorktreeDbException.user(lintFailure(findings.size()) + " Nothing was applied to " + db.database() + ".");
+        }
         String baselineWork = "record version " + baselineVersion + " as the baseline of " + db.database() + " in "
                 + ctx.config().migration().table() + " (" + PropertyNames.BASELINE_ON_MIGRATE + "; " + listed(belowBaseline)
                 + (belowBaseline.size() == 1 ? " counts" : " count") + " as applied, none is above it)";
-        if (main || remote) {
-            String plan = "Migrate " + (main ? "the main database " : "") + db.database()
-                    + (remote ? " on " + db.primary().display() + ", which is not this machine," : "")
+        List<Rehearsal.Step> rehearsal = ctx.config().safety().rehearse() && !ctx.config().dryRun() && !baselineOnly
+                ? new Rehearsal(ctx, log).run(catalog, db) : List.of();
+        if (stakes.any()) {
+            String plan = "Migrate " + (stakes.main() ? "the main database " : "") + db.database()
+                    + (stakes.remote() ? " on " + db.primary().display() + ", which is not this machine," : "")
                     + (baselineOnly ? ": " + baselineWork + "."
-                            : " with " + pending.size() + " pending migration(s):" + listing(pending) + risky(pending)
-                                    + coordination.plan());
-            if (!Confirmation.proceed(ctx.config(), confirmation, plan, log)) {
+                            : " with " + pending.size() + " pending migration(s):" + listing(pending)
+                                    + (findings.isEmpty() ? "" : "\n" + findings.size() + " lint finding(s), listed above.")
+                                    + timeouts.describe() + rehearsed(rehearsal) + coordination.plan());
+            Consent.Decision decision = Consent.decide(ctx, confirmation, db.database(), stakes, plan, log);
+            if (!decision.go()) {
+                if (decision == Consent.Decision.DECLINED) {
+                    audit("declined", pending.size() + " pending migration(s) not applied", versions(pending), start);
+                }
                 return new Result(current, 0, missing, false);
             }
         } else if (ctx.config().dryRun()) {
@@ -142,6 +167,18 @@ public final class MigrateOperation {
         if (baselineOnly) {
             return baseline(flyway, db, missing, start);
         }
+        if (timeouts.any()) {
+            try (LockWatch w = LockWatch.start(ctx.target().connector(), ctx.config().maintenanceDatabase(), log)) {
+                watch = w;
+                log.info("Migrating " + db.database() + " with" + timeouts.describe().replace("\n", " "));
+                return applied(Migrations.flyway(db, ctx.config().migration(), timeouts.initSql(w.applicationName())), db,
+                        current, missing, start);
+            }
+        }
+        return applied(flyway, db, current, missing, start);
+    }
+
+    private Result applied(Flyway flyway, ConnectionSpec db, String current, List<String> missing, long start) {
         MigrateResult result = flyway.migrate();
         for (MigrateOutput m : result.migrations) {
             log.info("Applied " + (m.version == null || m.version.isEmpty() ? "repeatable" : "V" + m.version) + " "
@@ -152,8 +189,9 @@ public final class MigrateOperation {
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         log.info("Migrated " + db.database() + " to version " + version + " (" + result.migrationsExecuted
                 + " migration(s), " + Sizes.seconds(took) + ")");
-        History.append(ctx.git(), "migrate", db.database(), "applied " + result.migrationsExecuted + ", now at version "
-                + version, took, log);
+        audit("applied", result.migrationsExecuted + " migration(s), now at version " + version,
+                result.migrations.stream().map(m -> m.version == null || m.version.isEmpty() ? m.description : "V" + m.version)
+                        .toList(), start);
         return new Result(version, result.migrationsExecuted, missing, true);
     }
 
@@ -187,20 +225,53 @@ public final class MigrateOperation {
         return pending.stream().map(i -> "\n  " + describe(i) + " (" + i.getScript() + ")").collect(Collectors.joining());
     }
 
-    private static String risky(List<MigrationInfo> pending) {
-        List<String> warnings = new ArrayList<>();
-        for (MigrationInfo i : pending) {
-            String location = i.getPhysicalLocation();
-            if (location == null || location.isEmpty() || !Files.isRegularFile(Path.of(location))) {
-                continue;
-            }
-            try {
-                warnings.addAll(RiskyStatements.find(i.getScript(), Files.readString(Path.of(location), StandardCharsets.UTF_8)));
-            } catch (IOException ignored) {
-                // the migration itself will report an unreadable file
+    private static String rehearsed(List<Rehearsal.Step> rehearsal) {
+        return rehearsal.isEmpty() ? "" : "\nRehearsed on a copy: " + rehearsal.stream().map(r -> r.migration() + " "
+                + r.millis() + " ms, " + (r.locks().isEmpty() ? "no table lock" : String.join(", ", r.locks())))
+                .collect(Collectors.joining("; ")) + ".";
+    }
+
+    /** The message that fails the build on lint findings. */
+    public static String lintFailure(int findings) {
+        return "lint: " + findings + " finding(s) in pending migrations (-D" + PropertyNames.FAIL_ON + "=lint). Make each "
+                + "statement safe, or, when it is safe here (e.g. the table is small), add the comment "
+                + "-- worktree-db:ignore <rule-id> in the statement or on the line above it.";
+    }
+
+    private static boolean timedOut(FlywayMigrateException e) {
+        return ("55P03".equals(e.getSqlState()) || "57014".equals(e.getSqlState())) && e.isExecutableInTransaction();
+    }
+
+    /** A migration that gave up waiting for a lock (or ran past statement_timeout): who held it, and that nothing stayed. */
+    private WorktreeDbException timeoutFailure(FlywayMigrateException e, String password) {
+        MigrationInfo m = e.getMigration();
+        String file = e.getAbsolutePathOnDisk() != null ? e.getAbsolutePathOnDisk() : m == null ? "?" : m.getScript();
+        String line = e.getLineNumber() > 0 ? " at line " + e.getLineNumber() : "";
+        String pg = "";
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getMessage() != null) {
+                pg = Secrets.redact(sql.getMessage().lines().findFirst().orElse(""), password);
+                break;
             }
         }
-        return warnings.isEmpty() ? "" : "\nRisky statements:" + warnings.stream().map(w -> "\n  " + w).collect(Collectors.joining());
+        List<LockWatch.Blocker> blockers = watch == null ? List.of() : watch.blockers();
+        String who = blockers.isEmpty() ? "" : " It waited for a lock held by "
+                + blockers.stream().map(LockWatch.Blocker::describe).collect(Collectors.joining("; ")) + ".";
+        String end = blockers.isEmpty() ? "" : " (or end it: SELECT pg_terminate_backend(" + blockers.get(0).pid() + "))";
+        return new WorktreeDbException(WorktreeDbException.Kind.USER, "Migration " + file + " timed out" + line + ": " + pg
+                + " (SQL state " + e.getSqlState() + ")." + who + " It was rolled back; nothing of it is applied. Run "
+                + "migrate again when that session is done" + end + "; -D" + PropertyNames.LOCK_TIMEOUT + " sets how long "
+                + "to wait.", e);
+    }
+
+    private void audit(String outcome, String detail, List<String> versions, long start) {
+        Audit.record(ctx, "migrate", ctx.database(), outcome, detail, versions,
+                stakes == null ? null : stakes.protection().isPresent(), Duration.ofNanos(System.nanoTime() - start), log);
+    }
+
+    private static List<String> versions(List<MigrationInfo> pending) {
+        return pending.stream().map(i -> i.getVersion() == null ? i.getDescription() : "V" + i.getVersion().getVersion())
+                .toList();
     }
 
     private static String fileName(String path) {

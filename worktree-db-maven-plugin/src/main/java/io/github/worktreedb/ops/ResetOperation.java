@@ -72,6 +72,9 @@ public final class ResetOperation {
                 throw WorktreeDbException.user("Refusing to reset " + target + ": its worktree-db marker says it is not a "
                         + "worktree's database (kind " + marker.get().kind() + ").");
             }
+            if (exists) {
+                Guards.refuseProtected(ctx, "reset", target, "reset");
+            }
             engine.dropLeftover(catalog, facts.get(temp));
             int sessions = exists ? catalog.sessions(target).size() : 0;
             String plan = "Reset " + target + ": " + (exists ? "drop it (" + Sizes.human(catalog.size(target))

@@ -47,6 +47,8 @@ public final class SeedOperation {
     private final Log log;
     private final Confirmation confirmation;
     private DatabaseLock heldLock;
+    private Boolean protectedNow;
+    private Consent.Stakes stakesNow;
 
     public SeedOperation(WorktreeContext ctx, Log log, Confirmation confirmation) {
         this.ctx = ctx;
@@ -82,6 +84,7 @@ public final class SeedOperation {
         SeedSettings settings = ctx.config().seed();
         List<SeedFile> files = files(settings);
         ConnectionSpec db = ctx.databaseSpec();
+        Guards.refuseConfirmForAnotherDatabase(ctx, db.database());
         if (files.isEmpty()) {
             log.info("No seed files (*.sql) in " + settings.directories() + "; nothing to seed.");
             return new Result(0, 0, List.of());
@@ -110,12 +113,24 @@ public final class SeedOperation {
                 }
             }
             if (!toApply.isEmpty() && !confirmedForMainOrRemote(db, toApply)) {
+                if (!ctx.config().dryRun()) {
+                    Audit.record(ctx, "seed", db.database(), "declined", toApply.size() + " seed file(s) not applied",
+                            toApply.stream().map(SeedFile::name).toList(), protectedNow,
+                            Duration.ofNanos(System.nanoTime() - start), log);
+                }
                 return new Result(0, already, changed);
             }
             if (ctx.config().dryRun() && !toApply.isEmpty()) {
                 log.info("[dry run] Would apply to " + db.database() + ": "
                         + String.join(", ", toApply.stream().map(SeedFile::name).toList()));
                 return new Result(0, already, changed);
+            }
+            Timeouts timeouts = stakesNow == null ? new Timeouts(null, null) : Timeouts.of(ctx.config().safety(), stakesNow);
+            if (timeouts.any()) {
+                try (Statement st = conn.createStatement()) {
+                    st.execute(timeouts.initSql("worktree-db seed"));
+                }
+                log.info("Seeding " + db.database() + " with" + timeouts.describe().replace("\n", " "));
             }
             for (SeedFile f : toApply) {
                 apply(conn, settings.table(), f);
@@ -125,8 +140,8 @@ public final class SeedOperation {
                     + (changed.isEmpty() ? "" : ", " + changed.size() + " changed and not applied again") + " ("
                     + Sizes.seconds(took) + ")");
             if (!toApply.isEmpty()) {
-                History.append(ctx.git(), "seed", db.database(), "applied " + String.join(", ",
-                        toApply.stream().map(SeedFile::name).toList()), took, log);
+                Audit.record(ctx, "seed", db.database(), "applied", toApply.size() + " seed file(s)",
+                        toApply.stream().map(SeedFile::name).toList(), protectedNow, took, log);
             }
             return new Result(toApply.size(), already, changed);
         } catch (SQLException e) {
@@ -140,15 +155,17 @@ public final class SeedOperation {
     }
 
     private boolean confirmedForMainOrRemote(ConnectionSpec db, List<SeedFile> toApply) {
-        boolean main = ctx.usesMainDatabase();
-        boolean remote = !db.isLocal();
-        if (!main && !remote) {
+        Consent.Stakes stakes = new Consent.Stakes(Protection.read(ctx.target().connector(), db.database()), ctx.usesMainDatabase(),
+                !db.isLocal());
+        protectedNow = stakes.protection().isPresent();
+        stakesNow = stakes;
+        if (!stakes.any()) {
             return true;
         }
-        String plan = "Seed " + (main ? "the main database " : "") + db.database()
-                + (remote ? " on " + db.primary().display() + ", which is not this machine," : "") + " with "
+        String plan = "Seed " + (stakes.main() ? "the main database " : "") + db.database()
+                + (stakes.remote() ? " on " + db.primary().display() + ", which is not this machine," : "") + " with "
                 + String.join(", ", toApply.stream().map(SeedFile::name).toList()) + ".";
-        return Confirmation.proceed(ctx.config(), confirmation, plan, log);
+        return Consent.decide(ctx, confirmation, db.database(), stakes, plan, log).go();
     }
 
     private Map<String, String[]> history(Connection conn, String table) throws SQLException {

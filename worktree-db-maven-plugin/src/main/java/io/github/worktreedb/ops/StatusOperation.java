@@ -86,7 +86,7 @@ public final class StatusOperation {
             problems.add("the database " + ctx.database() + " does not exist: run mvn worktree-db:clone");
         }
         var coordination = io.github.worktreedb.coordination.MigrateChecks.report(ctx, lastInfo);
-        addMigrationProblems(migrations, seeds, ctx.usesMainDatabase(), problems,
+        addMigrationProblems(migrations, seeds, database.exists() && !ctx.usesMainDatabase(), problems,
                 ctx.config().isolation() == io.github.worktreedb.config.Isolation.SHARED);
         problems.addAll(io.github.worktreedb.coordination.CoordinationText.problems(coordination));
         for (StatusReport.EnvFile f : envFiles) {
@@ -103,7 +103,7 @@ public final class StatusOperation {
     }
 
     /** Every finding that needs doing, with what to do. */
-    private static void addMigrationProblems(StatusReport.Migrations m, StatusReport.Seeds s, boolean mainDatabase,
+    private static void addMigrationProblems(StatusReport.Migrations m, StatusReport.Seeds s, boolean seedable,
             List<String> problems, boolean shared) {
         if (!m.failed().isEmpty()) {
             problems.add(m.failed().size() + " failed migration(s): fix them (mvn worktree-db:reset starts over)");
@@ -129,8 +129,9 @@ public final class StatusOperation {
         if (!m.pending().isEmpty() && m.note() == null) {
             problems.add(m.pending().size() + " pending migration(s): run mvn worktree-db:migrate");
         }
-        // seeds are test data for worktree databases: the main database is never suggested for seeding
-        if (!s.pending().isEmpty() && !mainDatabase) {
+        // seeds are test data for worktree databases: the main database is never suggested for seeding, nor is a
+        // database that clone has yet to make
+        if (!s.pending().isEmpty() && seedable) {
             problems.add(s.pending().size() + " pending seed file(s): run mvn worktree-db:seed");
         }
         if (!s.changed().isEmpty()) {
@@ -224,7 +225,7 @@ public final class StatusOperation {
                     .filter(i -> Set.of(MigrationState.MISSING_SUCCESS, MigrationState.MISSING_FAILED,
                             MigrationState.FUTURE_SUCCESS, MigrationState.FUTURE_FAILED).contains(i.getState()))
                     .map(StatusOperation::describe).toList();
-            if (Arrays.stream(allInfo).anyMatch(i -> i.getState() == MigrationState.BASELINE_IGNORED)
+            if (pending.isEmpty() && Arrays.stream(allInfo).anyMatch(i -> i.getState() == MigrationState.BASELINE_IGNORED)
                     && Arrays.stream(allInfo).noneMatch(i -> i.getState().isApplied())) {
                 problems.add("no Flyway history yet: mvn worktree-db:migrate records version "
                         + ctx.config().migration().baselineVersion() + " as the baseline (baselineOnMigrate)");

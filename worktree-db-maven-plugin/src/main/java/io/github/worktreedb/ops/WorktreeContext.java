@@ -4,6 +4,7 @@ import io.github.worktreedb.config.ConnectionSpec;
 import io.github.worktreedb.config.MainDatabase;
 import io.github.worktreedb.config.MainDatabaseLocator;
 import io.github.worktreedb.config.PropertyNames;
+import io.github.worktreedb.config.SafetySettings;
 import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.WorktreeDbException;
@@ -33,6 +34,15 @@ public record WorktreeContext(
         GitWorktree git = GitWorktree.of(config.baseDir(), config.mainBranch());
         MainDatabase main = MainDatabaseLocator.locate(config, git, log);
         log.debug("Main database " + main.spec() + " from " + main.origin());
+        if (config.safety().target() == SafetySettings.Target.MAIN) {
+            // the main database itself, whatever the branch or HEAD (a CI deploy on a detached HEAD): no name is derived
+            if (config.database() != null && !config.database().equals(main.name())) {
+                throw WorktreeDbException.user("-D" + PropertyNames.TARGET + "=main acts on the main database " + main.name()
+                        + " (from " + main.origin() + "), but " + PropertyNames.DATABASE + "='" + config.database()
+                        + "' names another. Remove one of the two.");
+            }
+            return of(config, git, main, main.name(), true);
+        }
         if (config.isolation() == io.github.worktreedb.config.Isolation.SHARED) {
             // isolation=shared: every worktree works on the main database itself
             return of(config, git, main, main.name(), true);

@@ -58,6 +58,7 @@ class EnvDatabaseSettingsTest {
         Quarkus on MariaDB | QUARKUS_DATASOURCE_DB_KIND=mariadb\\nQUARKUS_DATASOURCE_DATABASE=shop
         other stores and other names | REDIS_DB=0\\nMONGO_DATABASE=shop\\nAPP_NAME=shop\\nCOMPOSE_PROJECT_NAME=shop
         only a test database | TEST_DATABASE_URL=postgres://localhost/shop_test
+        a broken URL in a key of no convention is not the main database | BROKEN_URL=postgres://app:secret@localhost:99x/shop
         """)
     void findsNoMainDatabaseInOtherProductsOrSecondaryKeys(String convention, String content) {
         assertThat(find(content)).isEmpty();

@@ -92,7 +92,8 @@ class CloneOperationTest {
         // batch mode without yes: the plan is printed, nothing changes
         assertThat(clone(config(wt).force(true).build()).outcome()).isEqualTo(CloneOperation.Outcome.EXISTS);
         assertThat(PG.queryIn(target, "SELECT count(*) FROM item")).isEqualTo("501");
-        assertThat(lines).anyMatch(l -> l.startsWith("WARN Drop " + target) && l.contains("-Dworktree-db.yes=true"));
+        assertThat(lines).anyMatch(l -> l.startsWith("WARN Drop " + target));
+        assertThat(lines).anyMatch(l -> l.startsWith("WARN Not done: ") && l.contains("-Dworktree-db.yes=true"));
 
         assertThat(clone(config(wt).force(true).yes(true).build()).outcome()).isEqualTo(CloneOperation.Outcome.RECREATED);
         assertThat(PG.queryIn(target, "SELECT count(*) FROM item")).isEqualTo("500");

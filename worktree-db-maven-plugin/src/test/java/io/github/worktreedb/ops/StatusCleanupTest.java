@@ -111,9 +111,12 @@ class StatusCleanupTest {
     }
 
     @Test
-    void statusBeforeCloneSaysWhatToDo() {
+    void statusBeforeCloneSaysWhatToDo() throws Exception {
         Path wt = repo.addWorktree(tmp.resolve("shop-new"), "feature/new");
+        Files.writeString(Files.createDirectories(wt.resolve("src/main/resources/db/seed")).resolve("001_a.sql"), "SELECT 1;\n");
         StatusReport r = new StatusOperation(ctx(config(wt).build()), log, false).run();
+        assertThat(r.seeds().pending()).containsExactly("001_a.sql");
+        assertThat(r.problems()).noneMatch(p -> p.contains("seed")); // clone comes first
         assertThat(r.database().exists()).isFalse();
         assertThat(r.migrations().pending()).containsExactly("V2 (V2__names.sql)");
         assertThat(r.problems()).contains("the database " + main.database() + "_feature_new does not exist: run mvn worktree-db:clone");

@@ -29,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -60,6 +61,7 @@ public final class Benchmark {
     private static final String INSIDE_MAVEN = "plugin clone (inside mvn, as the plugin reports it)";
     /** Opening a connection with a SCRAM login, timed in every raw method: what any tool pays before its first statement. */
     private static final String LOGIN = "login (a new connection, SCRAM), timed in the raw methods";
+    private static final String COLD_START = "plugin's first-run cost in a fresh JVM: mvn clone − mvn validate −";
     private static final Pattern PLUGIN_TIME = Pattern.compile("(?:Cloned|Re-created) .* ([0-9.]+) s\\)$");
 
     private final TestPostgres pg;
@@ -125,7 +127,6 @@ public final class Benchmark {
         } finally {
             pg.close();
         }
-        System.exit(0);
     }
 
     // ---------------------------------------------------------------- one size
@@ -468,6 +469,10 @@ public final class Benchmark {
                         ratio ? String.format(Locale.ROOT, "%.2f", median(v) / bestRaw) : "",
                         ratio ? String.format(Locale.ROOT, "%.2f", median(v) / (bestRaw + login)) : ""));
             }
+            coldStart(bySize.getValue(), label).ifPresent(v -> sb.append(String.format(Locale.ROOT,
+                    "| %s | %s | %.3f | %.3f–%.3f | | |%n", size, COLD_START + " " + rawFor(label), median(v),
+                    v.stream().mapToDouble(Double::doubleValue).min().orElse(0),
+                    v.stream().mapToDouble(Double::doubleValue).max().orElse(0))));
         }
         if (!rssMb.isEmpty()) {
             sb.append("\n| Maven JVM | Peak resident memory (median) |\n|---|---:|\n");
@@ -477,6 +482,34 @@ public final class Benchmark {
             sb.append("\npg_dump | pg_restore not measured: ").append(dumpNote).append(".\n");
         }
         return sb.toString();
+    }
+
+    /**
+     * The plugin's first-run cost in a fresh JVM, per round: {@code mvn worktree-db:clone} (wall) minus
+     * {@code mvn validate} (Maven's own start-up, project model, no plugin) minus the raw copy of the strategy the plugin
+     * chose. What is left is loading and initialising the plugin (its class realm, JGit, pgjdbc, Flyway's classes not
+     * included: clone does not load them), reading git and the env files, the logins and the marker, in a cold JVM whose
+     * class loading and JIT compete with the server's copy for the cores. Rounds are paired by index (each round runs
+     * every method once).
+     */
+    private Optional<List<Double>> coldStart(Map<String, List<Double>> results, String label) {
+        List<Double> clone = results.get("plugin clone (mvn worktree-db:clone, wall)");
+        List<Double> validate = results.get("mvn validate (Maven start-up alone)");
+        List<Double> raw = results.get(rawFor(label));
+        if (clone == null || validate == null || raw == null || clone.isEmpty()) {
+            return Optional.empty();
+        }
+        List<Double> out = new ArrayList<>();
+        for (int i = 0; i < Math.min(clone.size(), Math.min(validate.size(), raw.size())); i++) {
+            out.add(clone.get(i) - validate.get(i) - raw.get(i));
+        }
+        return Optional.of(out);
+    }
+
+    /** The raw method that does what the plugin's {@code auto} chose for this size. */
+    private String rawFor(String label) {
+        String chosen = strategies.getOrDefault(label, "wal-log");
+        return chosen.contains("wal") ? "raw WAL_LOG" : "raw FILE_COPY";
     }
 
     private static double median(List<Double> values) {
