@@ -1,5 +1,6 @@
 package io.github.worktreedb.ops;
 
+import io.github.worktreedb.config.PropertyNames;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.Secrets;
 import io.github.worktreedb.core.WorktreeDbException;
@@ -58,7 +59,7 @@ public final class ResetOperation {
             Catalog.DatabaseFacts mainFacts = facts.get(ctx.main().name());
             if (!mainFacts.exists() && !fromEmpty) {
                 throw WorktreeDbException.user("The main database '" + ctx.main().name() + "' (from " + ctx.main().origin()
-                        + ") does not exist, so there is nothing to reset " + target + " from. Use -Dworktree-db.fromEmpty=true "
+                        + ") does not exist, so there is nothing to reset " + target + " from. Use -D" + PropertyNames.FROM_EMPTY + "=true "
                         + "to rebuild it from the migrations alone.");
             }
             boolean exists = facts.get(target).exists();

@@ -49,11 +49,11 @@ public record WorktreeContext(
         }
         if (config.database() != null) {
             if (!Identifiers.fits(config.database())) {
-                throw WorktreeDbException.user("worktree-db.database='" + config.database() + "' is not a usable database "
+                throw WorktreeDbException.user(PropertyNames.DATABASE + "='" + config.database() + "' is not a usable database "
                         + "name: it must be 1 to 63 bytes. Choose a shorter name.");
             }
             if (config.database().equals(main.name())) {
-                throw WorktreeDbException.user("worktree-db.database='" + config.database() + "' is the main database "
+                throw WorktreeDbException.user(PropertyNames.DATABASE + "='" + config.database() + "' is the main database "
                         + "(from " + main.origin() + "). The worktree database must be another one: remove the setting "
                         + "to get " + DatabaseNamer.DEFAULT_PATTERN + ", or choose another name.");
             }
@@ -64,7 +64,7 @@ public record WorktreeContext(
         }
         String name = DatabaseNamer.name(config.namePattern(), main.name(), git.branchOrDirectory(), git.directoryName());
         if (name.equals(main.name())) {
-            throw WorktreeDbException.user("worktree-db.namePattern='" + config.namePattern() + "' gives '" + name
+            throw WorktreeDbException.user(PropertyNames.NAME_PATTERN + "='" + config.namePattern() + "' gives '" + name
                     + "', the main database's own name. Include ${branch} or ${worktree} in the pattern.");
         }
         return of(config, git, main, name, false);

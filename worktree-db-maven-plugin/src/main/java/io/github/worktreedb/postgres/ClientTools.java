@@ -1,5 +1,6 @@
 package io.github.worktreedb.postgres;
 
+import io.github.worktreedb.config.PropertyNames;
 import io.github.worktreedb.core.WorktreeDbException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +48,7 @@ public final class ClientTools {
             if (configured != null && configured.major() >= serverMajor) {
                 return configured;
             }
-            throw WorktreeDbException.user("worktree-db.pgBin=" + configuredDir + (configured == null
+            throw WorktreeDbException.user(PropertyNames.PG_BIN + "=" + configuredDir + (configured == null
                     ? " holds no pg_dump and pg_restore."
                     : " holds pg_dump " + configured.version() + ", but the server is " + serverVersion
                             + " and pg_dump refuses servers newer than itself.")
@@ -60,7 +61,7 @@ public final class ClientTools {
                                 .map(t -> t.version() + " at " + t.pgDump().getParent()).toList()))
                         + ". Install the client of PostgreSQL " + serverMajor + " (Debian/Ubuntu: postgresql-client-"
                         + serverMajor + ", RHEL: postgresql" + serverMajor + ", Homebrew: postgresql@" + serverMajor
-                        + "), or point -Dworktree-db.pgBin at its bin directory."));
+                        + "), or point -D" + PropertyNames.PG_BIN + " at its bin directory."));
     }
 
     public static List<Path> candidates(String configuredDir) {

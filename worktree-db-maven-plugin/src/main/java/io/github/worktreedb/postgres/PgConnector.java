@@ -1,6 +1,7 @@
 package io.github.worktreedb.postgres;
 
 import io.github.worktreedb.config.ConnectionSpec;
+import io.github.worktreedb.config.PropertyNames;
 import io.github.worktreedb.core.Secrets;
 import io.github.worktreedb.core.WorktreeDbException;
 import java.sql.Connection;
@@ -114,8 +115,8 @@ public final class PgConnector {
                 : detail;
         return new WorktreeDbException(WorktreeDbException.Kind.USER, "PostgreSQL at " + where + " answered, but refused the "
                 + "login of user '" + spec.user() + "': " + why + ". The credentials came from " + origin + ". Fix the user "
-                + "or password there, or give them with -Dworktree-db.username and -Dworktree-db.password (or "
-                + "-Dworktree-db.serverId for a settings.xml <server>).", e);
+                + "or password there, or give them with -D" + PropertyNames.USERNAME + " and -D" + PropertyNames.PASSWORD
+                + " (or -D" + PropertyNames.SERVER_ID + " for a settings.xml <server>).", e);
     }
 
     private WorktreeDbException connectFailure(String database, SQLException e) {
@@ -133,7 +134,7 @@ public final class PgConnector {
         if (state.equals(SqlStates.INVALID_CATALOG_NAME)) {
             return new WorktreeDbException(WorktreeDbException.Kind.USER, "Database '" + database + "' does not exist on "
                     + where + ". If it is this worktree's database, create it with mvn worktree-db:clone; if it is the "
-                    + "maintenance database, set -Dworktree-db.maintenanceDatabase to one the user '" + spec.user()
+                    + "maintenance database, set -D" + PropertyNames.MAINTENANCE_DATABASE + " to one the user '" + spec.user()
                     + "' can connect to.", e);
         }
         if (e.getCause() instanceof java.net.SocketTimeoutException) {

@@ -62,9 +62,18 @@ final class TemplateCopy {
                 }
                 List<Catalog.Session> sessions = catalog.sessions(source);
                 if (settings.terminateConnections() && attempt <= TERMINATE_ATTEMPTS) {
-                    int n = catalog.terminateSessions(source);
-                    log.warn("Ended " + n + " session(s) on " + source + " to copy it (" + PropertyNames.TERMINATE_CONNECTIONS
-                            + "):" + describe(sessions));
+                    try {
+                        int n = catalog.terminateSessions(source);
+                        log.warn("Ended " + n + " session(s) on " + source + " to copy it ("
+                                + PropertyNames.TERMINATE_CONNECTIONS + "):" + describe(sessions));
+                    } catch (SQLException refused) {
+                        if (!SqlStates.is(refused, SqlStates.INSUFFICIENT_PRIVILEGE)) {
+                            throw refused;
+                        }
+                        // a session this user may not end (a superuser's, or a background worker): wait for it instead
+                        log.warn("Could not end every session on " + source + " (" + refused.getMessage() + "); waiting "
+                                + "for them to leave:" + describe(sessions));
+                    }
                     waitUntilIdle(source, 5_000);
                     continue;
                 }
