@@ -51,7 +51,7 @@ final class Rehearsal {
         String copy = "wtdb_rehearse_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         long start = System.nanoTime();
         try {
-            catalog.createFromTemplate(copy, target.database(), null, null);
+            catalog.createFromTemplate(copy, target.database(), null, Catalog.TemplateStrategy.SERVER_DEFAULT);
         } catch (SQLException e) {
             throw WorktreeDbException.user("Cannot rehearse on a copy of " + target.database() + ": "
                     + Secrets.redact(e.getMessage(), target.password()) + ("55006".equals(e.getSQLState())
