@@ -5,13 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.Secrets;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -101,19 +95,6 @@ public final class Audit {
     }
 
     static void appendLine(Path file, String line, Log log) {
-        synchronized (Audit.class) {
-            try {
-                if (file.getParent() != null) {
-                    Files.createDirectories(file.getParent());
-                }
-                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                        StandardOpenOption.APPEND);
-                        FileLock ignored = ch.lock()) {
-                    ch.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)));
-                }
-            } catch (IOException | RuntimeException e) {
-                log.warn("Could not append to the audit file " + file + ": " + e);
-            }
-        }
+        History.appendLine(file, line, "the audit file", log);
     }
 }

@@ -33,19 +33,27 @@ public final class History {
         String line = String.join("\t", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), goal, database,
                 Secrets.redact(outcome).replace('\t', ' ').replace('\n', ' '), took.toMillis() + "ms", git.root().toString())
                 + "\n";
-        Path file = file(git);
-        // the file lock keeps other processes out; it is held per JVM, so threads of one JVM (mvn -T, several
-        // modules) take turns here first, or the second lock attempt throws OverlappingFileLockException
+        appendLine(file(git), line, "the history log", log);
+    }
+
+    /**
+     * Appends one line to {@code file} under a file lock, which keeps other processes out. The lock is held per JVM,
+     * so threads of one JVM ({@code mvn -T}, several modules) take turns here first, or the second lock attempt throws
+     * OverlappingFileLockException. Failing to write warns and never fails the build.
+     */
+    static void appendLine(Path file, String line, String what, Log log) {
         synchronized (History.class) {
             try {
-                Files.createDirectories(file.getParent());
+                if (file.getParent() != null) {
+                    Files.createDirectories(file.getParent());
+                }
                 try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                         StandardOpenOption.APPEND);
                         FileLock ignored = ch.lock()) {
                     ch.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)));
                 }
             } catch (IOException | RuntimeException e) {
-                log.warn("Could not append to the history log " + file + ": " + e);
+                log.warn("Could not append to " + what + " " + file + ": " + e);
             }
         }
     }
