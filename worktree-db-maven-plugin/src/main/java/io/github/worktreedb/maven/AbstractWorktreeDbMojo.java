@@ -261,6 +261,11 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
     /** Runs the goal. */
     protected abstract void execute(WorktreeDbConfig config, Log log);
 
+    /** Whether a {@code failOn} list names {@code value} (case and surrounding blanks ignored). */
+    protected static boolean failOnNames(List<String> failOn, String value) {
+        return failOn != null && failOn.stream().anyMatch(f -> f.strip().equalsIgnoreCase(value));
+    }
+
     /** Whether lint findings fail this goal ({@code failOn} holds {@code lint}); goals with a {@code failOn} say so. */
     protected boolean failOnLint() {
         return false;

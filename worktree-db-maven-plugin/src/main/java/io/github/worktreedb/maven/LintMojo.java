@@ -36,7 +36,7 @@ public class LintMojo extends AbstractWorktreeDbMojo {
 
     @Override
     protected boolean failOnLint() {
-        return failOn != null && failOn.stream().anyMatch(f -> f.strip().equalsIgnoreCase("lint"));
+        return failOnNames(failOn, "lint");
     }
 
     @Override

@@ -37,7 +37,7 @@ public class MigrateMojo extends AbstractWorktreeDbMojo {
 
     @Override
     protected boolean failOnLint() {
-        return failOn != null && failOn.stream().anyMatch(f -> f.strip().equalsIgnoreCase("lint"));
+        return failOnNames(failOn, "lint");
     }
 
     @Override

@@ -41,7 +41,7 @@ public class StatusMojo extends AbstractReportingMojo {
 
     @Override
     protected boolean failOnLint() {
-        return failOn != null && failOn.stream().anyMatch(f -> f.strip().equalsIgnoreCase("lint"));
+        return failOnNames(failOn, "lint");
     }
 
     @Inject
