@@ -186,7 +186,7 @@ class MigrateSeedResetIT {
 
         MavenRunner.Result unconfirmed = MavenRunner.run(wt, "worktree-db:reset", "-Dworktree-db.baselineOnMigrate=true");
         assertThat(unconfirmed.succeeded()).as(unconfirmed.log()).isTrue();
-        assertThat(unconfirmed.log()).contains("[WARNING] Reset " + target + ": drop it (").contains("Add -Dworktree-db.yes=true");
+        assertThat(unconfirmed.log()).contains("[WARNING] Reset " + target + ": copy " + s.main + " again and swap it in for the current one (").contains("Add -Dworktree-db.yes=true");
         assertThat(PG.queryIn(target, "SELECT count(*) FROM orders")).isEqualTo("0");
 
         MavenRunner.Result reset = MavenRunner.run(wt, "worktree-db:reset", "-Dworktree-db.baselineOnMigrate=true",

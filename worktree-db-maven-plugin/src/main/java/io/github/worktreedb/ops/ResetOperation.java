@@ -76,15 +76,22 @@ public final class ResetOperation {
                 Guards.refuseProtected(ctx, "reset", target, "reset");
             }
             engine.dropLeftover(catalog, facts.get(temp));
+            engine.dropLeftover(catalog, catalog.facts(CopyEngine.asideName(target)));
+            // a copy replaces the database in one swap (never missing, left as it was when the copy fails); an empty
+            // rebuild has no copy to wait for
+            boolean swap = exists && !fromEmpty;
             int sessions = exists ? catalog.sessions(target).size() : 0;
-            String plan = "Reset " + target + ": " + (exists ? "drop it (" + Sizes.human(catalog.size(target))
-                    + (sessions > 0 ? ", ending its " + sessions + " open session(s)" : "") + "), " : "")
-                    + (fromEmpty ? "create it empty" : "copy " + ctx.main().name() + " again")
+            String ending = sessions > 0 ? ", ending its " + sessions + " open session(s)" : "";
+            String plan = "Reset " + target + ": " + (swap
+                    ? "copy " + ctx.main().name() + " again and swap it in for the current one ("
+                            + Sizes.human(catalog.size(target)) + ending + ")"
+                    : (exists ? "drop it (" + Sizes.human(catalog.size(target)) + ending + "), " : "")
+                            + (fromEmpty ? "create it empty" : "copy " + ctx.main().name() + " again"))
                     + ", then migrate and seed.";
             if (!Confirmation.proceed(ctx.config(), confirmation, plan, log)) {
                 return new Result(false, null, 0);
             }
-            if (exists) {
+            if (exists && !swap) {
                 catalog.drop(target, true);
             }
             String owner = mainFacts.ownerIsMine() ? mainFacts.owner() : null;
@@ -92,8 +99,10 @@ public final class ResetOperation {
                 engine.createEmpty(catalog, ctx.target(), owner, ctx.newMarker(pluginVersion));
             } else {
                 long copyStart = System.nanoTime();
-                CopyEngine.Copied copied = engine.copy(catalog, engine.plan(catalog, ctx.source(), ctx.target()), owner,
-                        ctx.newMarker(pluginVersion));
+                CopyEngine.Plan copyPlan = engine.plan(catalog, ctx.source(), ctx.target());
+                Marker fresh = ctx.newMarker(pluginVersion);
+                CopyEngine.Copied copied = swap ? engine.replace(catalog, copyPlan, owner, fresh)
+                        : engine.copy(catalog, copyPlan, owner, fresh);
                 CopySummary.report(ctx, log, false, copied, Duration.ofNanos(System.nanoTime() - copyStart));
             }
             MigrateOperation.Result migrated = new MigrateOperation(ctx, log, confirmation).underLock(lock).run();

@@ -235,6 +235,29 @@ public final class Catalog {
         }
     }
 
+    /**
+     * In one transaction: {@code target} moves aside to {@code aside} (marked with {@code asideComment}), and
+     * {@code temp} takes the name {@code target} and the comment {@code targetComment}. Either both renames happen or
+     * neither does, so a database of the name {@code target} exists at every moment. Fails with {@code 55006} while a
+     * session is connected to {@code target} or {@code temp}.
+     */
+    public void swapWithComment(String temp, String target, String aside, String targetComment, String asideComment)
+            throws SQLException {
+        try {
+            execute("BEGIN; ALTER DATABASE " + ident(target) + " RENAME TO " + ident(aside) + "; COMMENT ON DATABASE "
+                    + ident(aside) + " IS " + literal(asideComment) + "; ALTER DATABASE " + ident(temp) + " RENAME TO "
+                    + ident(target) + "; COMMENT ON DATABASE " + ident(target) + " IS " + literal(targetComment)
+                    + "; COMMIT");
+        } catch (SQLException e) {
+            try {
+                execute("ROLLBACK");
+            } catch (SQLException ignored) {
+                // the connection is gone; so is the transaction
+            }
+            throw e;
+        }
+    }
+
     /** {@code CREATE DATABASE name [OWNER owner]}: an empty database from template1. */
     public void createEmpty(String database, String owner) throws SQLException {
         execute("CREATE DATABASE " + ident(database) + ownerClause(owner));

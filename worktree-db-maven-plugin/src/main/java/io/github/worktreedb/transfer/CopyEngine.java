@@ -80,9 +80,21 @@ public final class CopyEngine {
         this.progress = progress;
     }
 
+    /** The start of the name a replaced database has between the swap and its drop (see {@link #replace}). */
+    public static final String ASIDE_PREFIX = "wtdb_old_";
+
     /** The temporary name a target is made under: recognisable, at most 63 bytes, one per target. */
     public static String tempName(String target) {
-        String name = TEMP_PREFIX + Integer.toHexString(target.hashCode() & 0x7fffffff) + "_" + DatabaseNamer.sanitize(target);
+        return prefixed(TEMP_PREFIX, target);
+    }
+
+    /** The name {@link #replace} moves the replaced target to until it is dropped: one per target. */
+    public static String asideName(String target) {
+        return prefixed(ASIDE_PREFIX, target);
+    }
+
+    private static String prefixed(String prefix, String target) {
+        String name = prefix + Integer.toHexString(target.hashCode() & 0x7fffffff) + "_" + DatabaseNamer.sanitize(target);
         return name.length() > 63 ? name.substring(0, 63) : name;
     }
 
@@ -156,6 +168,22 @@ public final class CopyEngine {
      * @param owner the owner the copy gets, or {@code null} for the logged-in user
      */
     public Copied copy(Catalog catalog, Plan plan, String owner, Marker marker) throws SQLException {
+        return copy(catalog, plan, owner, marker, false);
+    }
+
+    /**
+     * Like {@link #copy}, for a target that exists and is to be replaced ({@code restore}, {@code import}): the copy is
+     * made under {@link #tempName}, then the two swap names in one transaction ({@link Catalog#swapWithComment}) and
+     * the old target, moved aside under {@link #asideName} with an {@code in-progress} marker, is dropped. The target's
+     * name therefore holds either the old database or the complete new one at every moment, whatever stops the run;
+     * an aside database a killed run left is dropped by {@link #dropLeftover} on the next. The target's sessions are
+     * ended just before the swap (a rename needs the database idle); {@code marker}'s kind is kept.
+     */
+    public Copied replace(Catalog catalog, Plan plan, String owner, Marker marker) throws SQLException {
+        return copy(catalog, plan, owner, marker, true);
+    }
+
+    private Copied copy(Catalog catalog, Plan plan, String owner, Marker marker, boolean replace) throws SQLException {
         long start = System.nanoTime();
         String source = plan.source().database();
         String target = plan.target().database();
@@ -175,7 +203,12 @@ public final class CopyEngine {
                 dump(catalog, plan, temp, owner, marker);
                 bytes = -1;
             }
-            finish(catalog, temp, target, marker.as(Marker.Kind.WORKTREE, used.label()));
+            Marker done = marker.as(marker.kind(), used.label());
+            if (replace) {
+                swap(catalog, temp, target, done);
+            } else {
+                finish(catalog, temp, target, done);
+            }
             // a server-side copy has the source's files, so its size is the copy's (no second pass over the files); a
             // restored dump is measured
             if (bytes < 0) {
@@ -223,6 +256,63 @@ public final class CopyEngine {
         } catch (SQLException e) {
             dropQuietly(catalog, temp);
             throw e;
+        }
+    }
+
+    /**
+     * {@code temp} takes {@code target}'s name; the old target is dropped. Sessions that connect to the target between
+     * ending them and the swap make the swap fail ({@code 55006}); it is tried again for up to
+     * {@link #SWAP_PATIENCE}, then the copy is dropped and the target is left as it was.
+     */
+    private void swap(Catalog catalog, String temp, String target, Marker marker) throws SQLException {
+        String aside = asideName(target);
+        Marker asideMarker = marker.as(Marker.Kind.IN_PROGRESS, "replaced");
+        long deadline = System.nanoTime() + SWAP_PATIENCE.toNanos();
+        boolean mayNotEnd = false;
+        while (true) {
+            try {
+                catalog.terminateSessions(target);
+            } catch (SQLException e) {
+                if (!SqlStates.is(e, SqlStates.INSUFFICIENT_PRIVILEGE)) {
+                    throw e;
+                }
+                mayNotEnd = true; // a session of a role this user may not signal: the swap below says it
+            }
+            try {
+                catalog.swapWithComment(temp, target, aside, marker.toJson(), asideMarker.toJson());
+                break;
+            } catch (SQLException e) {
+                if (!SqlStates.is(e, SqlStates.OBJECT_IN_USE) || System.nanoTime() > deadline) {
+                    dropQuietly(catalog, temp);
+                    if (SqlStates.is(e, SqlStates.OBJECT_IN_USE)) {
+                        throw WorktreeDbException.environment((mayNotEnd
+                                ? "A session of another user is connected to " + target + " and this user may not end it"
+                                : "Sessions kept reconnecting to " + target + " for " + SWAP_PATIENCE.toSeconds() + " s")
+                                + ", so it could not be replaced; it is unchanged. Stop the application using it and "
+                                + "run again.", e);
+                    }
+                    throw e;
+                }
+                sleep(Duration.ofMillis(100));
+            }
+        }
+        try {
+            catalog.drop(aside, true);
+        } catch (SQLException e) {
+            log.warn("Could not drop " + aside + ", the database " + target + " replaced (" + e.getMessage()
+                    + "); the next run for " + target + " drops it.");
+        }
+    }
+
+    /** How long {@link #swap} keeps trying while sessions reconnect to the target. */
+    static final Duration SWAP_PATIENCE = Duration.ofSeconds(10);
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw WorktreeDbException.environment("Interrupted while waiting to replace a database", e);
         }
     }
 

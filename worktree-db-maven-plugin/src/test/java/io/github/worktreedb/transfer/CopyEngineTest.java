@@ -146,4 +146,47 @@ class CopyEngineTest {
             other.close();
         }
     }
+    /**
+     * {@code replace}: the target's name holds the complete new copy afterwards, with the caller's marker kind; a
+     * session on the old target is ended; the replaced database is gone. A copy that fails leaves the target as it was.
+     */
+    @Test
+    void replaceSwapsTheNewCopyInAndAFailedCopyLeavesTheTargetAsItWas() throws Exception {
+        TestPostgres.OwnedDatabase main = PG.createOwnedDatabase("repl", r -> "pw-" + r, "CREATE TABLE t AS SELECT 2 AS x");
+        PgConnector server = connector(PG, main);
+        Endpoint source = new Endpoint(server, main.database());
+        Endpoint target = source.withDatabase(main.database() + "_wt");
+        PG.createDatabase(target.database(), main.role(), "CREATE TABLE t AS SELECT 1 AS x; CREATE TABLE mine (y int)");
+        PG.sql(PG.format("COMMENT ON DATABASE %I IS %L", target.database(), marker(main.database()).toJson()));
+        CopyEngine engine = new CopyEngine(settings(Strategy.WAL_LOG), log, ProgressListener.NONE);
+        try (Connection user = PG.connect(target.database(), main.role(), main.password());
+                Connection c = server.connectMaintenance("postgres")) {
+            Catalog catalog = new Catalog(c);
+            Marker snapshotKind = marker(main.database()).as(Marker.Kind.SNAPSHOT, null);
+            CopyEngine.Copied copied = engine.replace(catalog, engine.plan(catalog, source, target), main.role(),
+                    snapshotKind);
+            assertThat(copied.method()).isEqualTo(CopyMethod.WAL_LOG);
+            assertThat(user.isValid(2)).as("the session on the replaced database was ended").isFalse();
+        }
+        assertThat(PG.queryIn(target.database(), "SELECT x FROM t")).isEqualTo("2");
+        assertThat(PG.queryIn(target.database(), "SELECT count(*) FROM pg_class WHERE relname = 'mine'")).isEqualTo("0");
+        assertThat(PG.owner(target.database())).isEqualTo(main.role());
+        Marker m = Marker.parse(PG.comment(target.database())).orElseThrow();
+        assertThat(m.kind()).isEqualTo(Marker.Kind.SNAPSHOT);
+        assertThat(m.strategy()).isEqualTo("wal-log");
+        assertThat(PG.exists(CopyEngine.asideName(target.database()))).isFalse();
+        assertThat(PG.exists(CopyEngine.tempName(target.database()))).isFalse();
+
+        Endpoint missing = source.withDatabase(main.database() + "_nonexistent");
+        try (Connection c = server.connectMaintenance("postgres")) {
+            Catalog catalog = new Catalog(c);
+            CopyEngine.Plan plan = new CopyEngine.Plan(missing, target, CopyMethod.WAL_LOG, 0, catalog.serverVersionNum(),
+                    catalog.serverVersion(), catalog.serverVersionNum());
+            assertThatThrownBy(() -> engine.replace(catalog, plan, main.role(), marker(main.database())))
+                    .isInstanceOf(java.sql.SQLException.class);
+        }
+        assertThat(PG.queryIn(target.database(), "SELECT x FROM t")).isEqualTo("2");
+        assertThat(Marker.parse(PG.comment(target.database())).orElseThrow().kind()).isEqualTo(Marker.Kind.SNAPSHOT);
+        assertThat(PG.exists(CopyEngine.tempName(target.database()))).isFalse();
+    }
 }
