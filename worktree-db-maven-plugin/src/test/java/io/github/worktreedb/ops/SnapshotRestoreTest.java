@@ -220,6 +220,18 @@ class SnapshotRestoreTest {
     }
 
     @Test
+    void snapshotBeforeAResetSavesTheStateTheResetReplaces() {
+        exec(target, "INSERT INTO customer VALUES (7, 'Mine')");
+        new ResetOperation(ctx(config(wt).yes(true).snapshots(new SnapshotSettings(null, 5, true)).build()), log,
+                Confirmation.NOBODY, "test").run();
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM customer WHERE id = 7")).isEqualTo("0");
+        String name = log.lines().stream().filter(l -> l.startsWith("INFO Snapshot: " + target + " saved as snapshot 'before_reset_"))
+                .findFirst().orElseThrow().replaceAll(".*'(before_reset_[0-9_]+)'.*", "$1");
+        restore(name);
+        assertThat(PG.queryIn(target, "SELECT count(*) FROM customer WHERE id = 7")).isEqualTo("1");
+    }
+
+    @Test
     void cleanupDropsAGoneWorktreesSnapshotsWithItsDatabase() {
         SnapshotOperation.Result s = snapshot("keep-me");
         Path other = repo.addWorktree(tmp.resolve("shop-live"), "live");
