@@ -79,7 +79,7 @@ class SnapshotIT {
         MavenRunner.Result restore = MavenRunner.run(wt, "worktree-db:restore", "-Dworktree-db.snapshot=before refactor",
                 "-Dworktree-db.yes=true");
         assertThat(restore.succeeded()).as(restore.log()).isTrue();
-        assertThat(restore.log()).contains("Restore: " + target + " restored to snapshot 'before refactor' (");
+        assertThat(restore.log()).contains("Restore: " + target + " restored to snapshot 'before refactor' of ");
         assertThat(state(target)).isEqualTo(saved);
         assertThat(Marker.parse(PG.comment(target)).orElseThrow().kind()).isEqualTo(Marker.Kind.WORKTREE);
         assertThat(PG.owner(target)).isEqualTo(s.role);

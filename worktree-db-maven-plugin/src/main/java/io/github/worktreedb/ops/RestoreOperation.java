@@ -90,9 +90,10 @@ public final class RestoreOperation {
             CopyEngine.Plan copyPlan = engine.plan(catalog, ctx.target().withDatabase(snap.database()), ctx.target());
             CopyEngine.Copied copied = facts.exists() ? engine.replace(catalog, copyPlan, owner, keep)
                     : engine.copy(catalog, copyPlan, owner, keep);
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
             String version = snap.marker().snapshot().flywayVersion();
-            String outcome = "restored to snapshot " + Snapshots.describe(snap) + " (" + Sizes.human(copied.bytes()) + ", "
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            String outcome = "restored to snapshot '" + snap.name() + "' of " + snap.marker().createdAt()
+                    + (version == null ? "" : ", Flyway version " + version) + " (" + Sizes.human(copied.bytes()) + ", "
                     + copied.method().label() + (sessions > 0 ? "; ended " + sessions + " open session(s)" : "") + ")";
             log.info("Restore: " + target + " " + outcome + " in " + Sizes.seconds(took));
             History.append(ctx.git(), "restore", target, outcome, took, log);
