@@ -49,6 +49,9 @@ public final class PropertyNames {
     public static final String REHEARSE = PREFIX + "rehearse";
     public static final String AUDIT_FILE = PREFIX + "auditFile";
     public static final String ISOLATION = PREFIX + "isolation";
+    public static final String SNAPSHOT = PREFIX + "snapshot";
+    public static final String MAX_SNAPSHOTS = PREFIX + "maxSnapshots";
+    public static final String SNAPSHOT_BEFORE = PREFIX + "snapshotBefore";
 
     /** Published to the Maven project after a goal resolves this worktree's database. */
     public static final String PUBLISHED_JDBC_URL = PREFIX + "jdbcUrl";
