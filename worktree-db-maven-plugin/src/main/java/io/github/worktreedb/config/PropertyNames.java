@@ -49,6 +49,8 @@ public final class PropertyNames {
     public static final String REHEARSE = PREFIX + "rehearse";
     public static final String AUDIT_FILE = PREFIX + "auditFile";
     public static final String ISOLATION = PREFIX + "isolation";
+    public static final String EXPORT_TYPE = PREFIX + "exportType";
+    public static final String FILE = PREFIX + "file";
 
     /** Published to the Maven project after a goal resolves this worktree's database. */
     public static final String PUBLISHED_JDBC_URL = PREFIX + "jdbcUrl";
