@@ -64,7 +64,8 @@ public final class FileTransfer {
      * Dumps {@code source} into {@code file} (written under a temporary name and moved into place once complete) and
      * writes its manifest; the manifest's tables and row counts are read in the snapshot pg_dump dumps.
      *
-     * @param skipData tables whose data is left out (names, in any schema): the Flyway and seed history tables
+     * @param skipData tables whose data a data export leaves out (names, in any schema): the Flyway and seed history
+     *     tables, which belong to the target's schema
      */
     public Manifest export(ClientTools.Tools tools, Endpoint source, ExportType type, DumpFile file, String flywayTable,
             List<String> skipData, String pluginVersion) {
@@ -92,7 +93,7 @@ public final class FileTransfer {
             } else if (type == ExportType.DATA) {
                 cmd.add("--data-only");
             }
-            if (type != ExportType.SCHEMA) {
+            if (type == ExportType.DATA) {
                 for (String t : skipData) {
                     cmd.add("--exclude-table-data=" + quotedPattern(t));
                 }
