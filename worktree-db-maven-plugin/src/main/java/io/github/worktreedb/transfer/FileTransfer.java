@@ -87,7 +87,8 @@ public final class FileTransfer {
             }
             Manifest m = describe(snap, source.database(), type, tools.version(), flywayTable, skipData, pluginVersion);
             List<String> cmd = new ArrayList<>(List.of(tools.pgDump().toString(), "--format=" + type.dumpFormat(),
-                    "--no-owner", "--no-privileges", "--verbose", "--snapshot=" + snapshot, "--file=" + partial));
+                    "--no-owner", "--no-privileges", "--snapshot=" + snapshot, "--file=" + partial));
+            verbose(cmd);
             if (type == ExportType.SCHEMA) {
                 cmd.add("--schema-only");
             } else if (type == ExportType.DATA) {
@@ -251,7 +252,8 @@ public final class FileTransfer {
         }
         String password = temp.connector().spec().password();
         List<String> cmd = new ArrayList<>(List.of(tools.pgRestore().toString(), "--exit-on-error", "--no-owner",
-                "--no-privileges", "--verbose", "--jobs=" + jobs()));
+                "--no-privileges", "--jobs=" + jobs()));
+        verbose(cmd);
         cmd.addAll(DumpRestore.connection(temp));
         cmd.add(file.path().toString());
         TransferWatch w = new TransferWatch("import " + file.path().getFileName(), "restore", contents.items(), rows,
@@ -335,6 +337,13 @@ public final class FileTransfer {
         return rows;
     }
 
+    /** The tools say what they do (the items for progress) only when someone listens. */
+    private void verbose(List<String> cmd) {
+        if (progress != ProgressListener.NONE) {
+            cmd.add("--verbose");
+        }
+    }
+
     /** Runs a client tool, one progress event a second; one clear error with its last lines when it fails. */
     private void run(List<String> cmd, Endpoint endpoint, TransferWatch w, Connection watch, String database,
             String tool, String password) {
@@ -352,6 +361,9 @@ public final class FileTransfer {
         w.started();
         Thread reader = w.readErrors(p.getErrorStream());
         try {
+            if (progress == ProgressListener.NONE) {
+                p.waitFor();
+            }
             while (!p.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
                 w.poll(watch, database);
             }
