@@ -26,6 +26,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -74,7 +76,7 @@ public final class FileTransfer {
         Path partial = file.path().resolveSibling(file.path().getFileName() + ".partial");
         String password = source.connector().spec().password();
         try (Connection snap = source.connector().connect(source.database());
-                Connection watch = source.connector().connectMaintenance(settings.maintenanceDatabase())) {
+                Connection watch = source.connector().connect(source.database())) {
             Files.createDirectories(file.path().toAbsolutePath().getParent());
             snap.setAutoCommit(false);
             String snapshot;
@@ -85,7 +87,6 @@ public final class FileTransfer {
                     snapshot = rs.getString(1);
                 }
             }
-            Manifest m = describe(snap, source.database(), type, tools.version(), flywayTable, skipData, pluginVersion);
             List<String> cmd = new ArrayList<>(List.of(tools.pgDump().toString(), "--format=" + type.dumpFormat(),
                     "--no-owner", "--no-privileges", "--snapshot=" + snapshot, "--file=" + partial));
             verbose(cmd);
@@ -100,11 +101,37 @@ public final class FileTransfer {
                 }
             }
             cmd.addAll(DumpRestore.connection(source));
-            Map<String, Long> rows = new LinkedHashMap<>();
-            m.tables().forEach(t -> rows.put(t.qualified(), Math.max(0, t.rows())));
-            TransferWatch w = new TransferWatch("export " + source.database(), type.id(),
-                    type == ExportType.SCHEMA ? 0 : m.tables().size(), type == ExportType.SCHEMA ? Map.of() : rows, progress);
-            run(cmd, source, w, watch, source.database(), "pg_dump", password);
+            TransferWatch w = new TransferWatch("export " + source.database(), type.id(), 0, Map.of(), progress);
+            // the manifest's tables and row counts are read in pg_dump's snapshot while pg_dump runs: the counts cost
+            // no wall time of their own
+            CompletableFuture<Manifest> described = CompletableFuture.supplyAsync(() -> {
+                try {
+                    Manifest d = describe(snap, source.database(), type, tools.version(), flywayTable, skipData,
+                            pluginVersion);
+                    if (type != ExportType.SCHEMA) {
+                        Map<String, Long> rows = new LinkedHashMap<>();
+                        d.tables().forEach(t -> rows.put(t.qualified(), Math.max(0, t.rows())));
+                        w.totals(d.tables().size(), rows);
+                    }
+                    return d;
+                } catch (SQLException e) {
+                    throw new CompletionException(e);
+                }
+            });
+            try {
+                run(cmd, source, w, watch, source.database(), "pg_dump", password);
+            } finally {
+                described.handle((d, e) -> null).join(); // never leave the snapshot's session busy behind us
+            }
+            Manifest m;
+            try {
+                m = described.join();
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof SQLException q) {
+                    throw q;
+                }
+                throw e;
+            }
             snap.commit();
             Files.move(partial, file.path(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             Manifest done = m.withFile(file.size(), file.sha256());
@@ -258,7 +285,7 @@ public final class FileTransfer {
         cmd.add(file.path().toString());
         TransferWatch w = new TransferWatch("import " + file.path().getFileName(), "restore", contents.items(), rows,
                 progress);
-        try (Connection watch = temp.connector().connectMaintenance(settings.maintenanceDatabase())) {
+        try (Connection watch = temp.connector().connect(temp.database())) {
             run(cmd, temp, w, watch, temp.database(), "pg_restore", password);
         }
         w.finished(Math.max(0, rows.values().stream().mapToLong(Long::longValue).sum()));

@@ -33,9 +33,9 @@ final class TransferWatch {
 
     private final String subject;
     private final String phase;
-    private final int itemsTotal;
-    private final Map<String, Long> rowsPerTable;
-    private final long rowsTotal;
+    private volatile int itemsTotal;
+    private volatile Map<String, Long> rowsPerTable;
+    private volatile long rowsTotal;
     private final ProgressListener progress;
     private final long start = System.nanoTime();
     private final Set<String> started = new LinkedHashSet<>();
@@ -53,6 +53,13 @@ final class TransferWatch {
         this.rowsPerTable = rowsPerTable;
         this.rowsTotal = rowsPerTable.isEmpty() ? -1 : rowsPerTable.values().stream().mapToLong(Long::longValue).sum();
         this.progress = progress;
+    }
+
+    /** The totals, once they are known (an export counts the rows while pg_dump runs). */
+    void totals(int items, Map<String, Long> rows) {
+        this.itemsTotal = items;
+        this.rowsPerTable = rows;
+        this.rowsTotal = rows.isEmpty() ? -1 : rows.values().stream().mapToLong(Long::longValue).sum();
     }
 
     void started() {
@@ -97,7 +104,11 @@ final class TransferWatch {
         return String.join(" | ", tail).strip();
     }
 
-    /** One progress event: the rows of the tables done, plus the rows the running COPYs have moved so far. */
+    /**
+     * One progress event: the rows of the tables done, plus the rows the running COPYs have moved so far.
+     *
+     * @param watch a session on {@code database} itself (the COPYs' tables are looked up in its catalogue)
+     */
     void poll(Connection watch, String database) {
         Map<String, Long> active = new HashMap<>();
         if (copyStats && watch != null) {
