@@ -50,7 +50,13 @@ public final class CleanupOperation {
             int openSessions) {}
 
     /** One database left out of the plan, and why. */
-    public record Skipped(String name, String reason) {}
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    public record Skipped(String name, String reason, Boolean protectedDatabase) {
+
+        public Skipped(String name, String reason) {
+            this(name, reason, null);
+        }
+    }
 
     /**
      * The plan and what was done with it; also the JSON form.
@@ -122,7 +128,7 @@ public final class CleanupOperation {
                 Optional<Protection.Stamp> stamp = Protection.read(ctx.target().connector(), o.name());
                 if (stamp.isPresent()) {
                     skipped.add(new Skipped(o.name(), reason + ", but it is " + stamp.get().describe() + ": never dropped "
-                            + "(mvn worktree-db:unprotect -D" + PropertyNames.CONFIRM + "=" + o.name() + " lifts that)"));
+                            + "(mvn worktree-db:unprotect -D" + PropertyNames.CONFIRM + "=" + o.name() + " lifts that)", true));
                     continue;
                 }
                 candidates.add(new Candidate(o.name(), o.sizeBytes(), Sizes.human(o.sizeBytes()), reason, m.branch(),
@@ -139,6 +145,12 @@ public final class CleanupOperation {
         Result plan = plan();
         if (printPlan) {
             printPlan(plan);
+        }
+        // a protected database cleanup would otherwise have dropped: the refusal is on its record, as every goal's is
+        for (Skipped kept : plan.skipped()) {
+            if (Boolean.TRUE.equals(kept.protectedDatabase())) {
+                Audit.record(ctx, "cleanup", kept.name(), "refused", kept.reason(), null, true, Duration.ZERO, log);
+            }
         }
         if (plan.candidates().isEmpty()) {
             return plan;

@@ -86,8 +86,11 @@ public final class StatusOperation {
             problems.add("the database " + ctx.database() + " does not exist: run mvn worktree-db:clone");
         }
         var coordination = io.github.worktreedb.coordination.MigrateChecks.report(ctx, lastInfo);
-        addMigrationProblems(migrations, seeds, database.exists() && !ctx.usesMainDatabase(), problems,
-                ctx.config().isolation() == io.github.worktreedb.config.Isolation.SHARED);
+        boolean shared = ctx.config().isolation() == io.github.worktreedb.config.Isolation.SHARED;
+        if (shared && coordination != null) {
+            migrations = withoutCollisions(migrations, coordination);
+        }
+        addMigrationProblems(migrations, seeds, database.exists() && !ctx.usesMainDatabase(), problems, shared);
         problems.addAll(io.github.worktreedb.coordination.CoordinationText.problems(coordination));
         for (StatusReport.EnvFile f : envFiles) {
             if ("main".equals(f.pointsAt()) && !ctx.usesMainDatabase()) {
@@ -100,6 +103,21 @@ public final class StatusOperation {
             }
         }
         return new StatusReport(worktree, mainDb, database, envFiles, migrations, seeds, others, problems, coordination);
+    }
+
+    /**
+     * In a shared database a version another worktree applied with another script is a collision, said under
+     * Coordination with both files and who applied it; Flyway sees the same thing as a changed checksum. It is said
+     * once, where the fix is.
+     */
+    private static StatusReport.Migrations withoutCollisions(StatusReport.Migrations m,
+            io.github.worktreedb.coordination.MigrationCoordination.Report c) {
+        Set<String> colliding = new java.util.HashSet<>();
+        c.collisions().forEach(x -> colliding.add("V" + x.version() + " "));
+        List<String> changed = m.checksumMismatch().stream()
+                .filter(item -> colliding.stream().noneMatch(item::startsWith)).toList();
+        return new StatusReport.Migrations(m.currentVersion(), m.applied(), m.pending(), m.ignored(), m.failed(),
+                m.missingLocally(), changed, m.onMainNotHere(), m.versionCollisions(), m.note());
     }
 
     /** Every finding that needs doing, with what to do. */

@@ -44,7 +44,9 @@ public final class StatusText {
         list(out, "[--] pending", mg.pending());
         list(out, "[!!] older than the applied version, never applied without outOfOrder", mg.ignored());
         list(out, "[!!] failed", mg.failed());
-        list(out, "[!!] applied here, missing in this branch (merge main)", mg.missingLocally());
+        boolean shared = r.coordination() != null && "shared".equals(r.coordination().isolation());
+        list(out, shared ? "[ok] applied from other worktrees, accepted (see Coordination)"
+                : "[!!] applied here, missing in this branch (merge main)", mg.missingLocally());
         list(out, "[!!] checksum changed since applied", mg.checksumMismatch());
         list(out, "[!!] on main, not in this branch (merge main)", mg.onMainNotHere());
         list(out, "[!!] version used here and on main (rename before merging)", mg.versionCollisions());
