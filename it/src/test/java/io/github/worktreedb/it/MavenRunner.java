@@ -179,6 +179,25 @@ public final class MavenRunner {
         return run(Path.of(System.getProperty("maven.home")), dir, echo, input, goals);
     }
 
+    /**
+     * {@code -Dit.transcripts=FILE} (passed on to the tests by Failsafe): every sample build's command line and output
+     * is appended to FILE, the source of the examples in README.md and src-site/ ("copied from real output").
+     */
+    private static void transcript(Path dir, List<String> args, Result r) {
+        String file = System.getProperty("it.transcripts");
+        if (file == null || file.isBlank()) {
+            return;
+        }
+        String command = "$ mvn " + args.stream().filter(a -> !a.startsWith("-Dmaven.repo.local.tail="))
+                .collect(java.util.stream.Collectors.joining(" "));
+        try {
+            java.nio.file.Files.writeString(Path.of(file), "### " + dir + "\n" + command + "\n" + r.log() + "\n\n",
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static Result run(Path mavenHome, Path dir, Consumer<String> echo, String input, List<String> args) {
         List<String> lines = Collections.synchronizedList(new ArrayList<>());
         InvocationRequest request = new DefaultInvocationRequest();
@@ -215,6 +234,7 @@ public final class MavenRunner {
             for (String secret : SECRETS) {
                 assertThat(log).as("a build log shows a password").doesNotContain(secret);
             }
+            transcript(dir, args, r);
             return r;
         } catch (MavenInvocationException e) {
             throw new IllegalStateException("Could not run Maven in " + dir, e);

@@ -65,6 +65,23 @@ public record ConnectionSpec(
     }
 
     /** Fills user and database from libpq's defaults when the source left them out. */
+    /**
+     * This connection with a session tagged {@code applicationName} and the server settings {@code settings} (for
+     * example {@code lock_timeout}) from its start: libpq's {@code application_name} and {@code options} parameters,
+     * which pgjdbc passes in the startup packet. {@code options} the URL already had come first.
+     */
+    public ConnectionSpec withSession(String applicationName, Map<String, String> settings) {
+        Map<String, String> p = new java.util.LinkedHashMap<>(parameters);
+        p.put("application_name", applicationName);
+        StringBuilder options = new StringBuilder(p.getOrDefault("options", ""));
+        settings.forEach((k, v) -> options.append(options.length() == 0 ? "" : " ").append("-c ").append(k).append('=')
+                .append(v));
+        if (options.length() > 0) {
+            p.put("options", options.toString());
+        }
+        return new ConnectionSpec(hosts, database, user, password, p);
+    }
+
     public ConnectionSpec withDefaults(String defaultUser) {
         String u = user != null ? user : defaultUser;
         String d = database != null ? database : u;

@@ -30,9 +30,9 @@ public record MigrationSettings(
     public MigrationSettings {
         locations = locations == null ? List.of() : List.copyOf(locations);
         schemas = schemas == null ? List.of() : List.copyOf(schemas);
-        table = table == null || table.isBlank() ? "flyway_schema_history" : table;
+        table = table == null || table.isBlank() ? Defaults.FLYWAY_TABLE : table;
         placeholders = placeholders == null ? Map.of() : Map.copyOf(placeholders);
-        baselineVersion = baselineVersion == null || baselineVersion.isBlank() ? "1" : baselineVersion;
+        baselineVersion = baselineVersion == null || baselineVersion.isBlank() ? Defaults.BASELINE_VERSION : baselineVersion;
     }
 
     /**

@@ -47,12 +47,12 @@ public record SafetySettings(
     }
 
     public SafetySettings {
-        target = target == null ? Target.WORKTREE : target;
+        target = target == null ? Target.parse(Defaults.TARGET) : target;
         confirm = confirm == null || confirm.isBlank() ? null : confirm.strip();
     }
 
     public static SafetySettings defaults() {
-        return new SafetySettings(Target.WORKTREE, null, null, null, false, false, null, null);
+        return new SafetySettings(null, null, null, null, false, false, null, null);
     }
 
     /**

@@ -10,7 +10,7 @@ package io.github.worktreedb.config;
  */
 public record SnapshotSettings(String name, int max, boolean before) {
 
-    public static final int DEFAULT_MAX = 5;
+    public static final int DEFAULT_MAX = Integer.parseInt(Defaults.MAX_SNAPSHOTS);
 
     public SnapshotSettings {
         name = name == null || name.isBlank() ? null : name.strip();

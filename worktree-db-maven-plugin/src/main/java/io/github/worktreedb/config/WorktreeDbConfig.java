@@ -5,7 +5,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Everything the goals are configured with, built in one place (the mojo) and handed to the core.
+ * What the goals share, built in one place (the mojo) and handed to the core. A setting only one goal reads is not
+ * here: it is that operation's (reset's {@code fromEmpty}, rewrite-env's {@code overrideEnvFile}, export's type and
+ * file, the snapshot goals' {@link SnapshotSettings}). Defaults are stated once, in {@link Defaults}.
  *
  * @param baseDir the Maven project's directory; git and env files are found from here
  * @param envFiles env files searched for the main database, relative to the worktree root
@@ -26,11 +28,9 @@ import java.util.List;
  * @param connectTimeout how long to wait for the server before giving up
  * @param ports env keys holding ports that {@code rewrite-env} spreads per worktree (empty: off)
  * @param portStep how far apart two worktrees' ports are
- * @param overrideEnvFile an untracked env file that receives overrides for settings in tracked files, or {@code null}
  * @param migration how {@code migrate} runs Flyway
  * @param seed how {@code seed} applies seed files
  * @param allowRemote destructive goals may act on a server that is not this machine
- * @param fromEmpty {@code reset} rebuilds from an empty database (migrate, seed) instead of copying main
  * @param pgBin directory of pg_dump and pg_restore for dump-based copies, or {@code null} to search
  * @param isolation how worktrees are kept apart: a database each, or all on the main database
  * @param safety target, name-bound consent, lock safety, lint, rehearsal and audit
@@ -56,28 +56,26 @@ public record WorktreeDbConfig(
         Duration connectTimeout,
         List<String> ports,
         int portStep,
-        String overrideEnvFile,
         MigrationSettings migration,
         SeedSettings seed,
         boolean allowRemote,
-        boolean fromEmpty,
         String pgBin,
         Isolation isolation,
         SafetySettings safety,
         SnapshotSettings snapshots) {
 
-    public static final List<String> DEFAULT_ENV_FILES = List.of(".env", "backend/.env", "frontend/.env.local");
+    public static final List<String> DEFAULT_ENV_FILES = List.of(Defaults.ENV_FILES.split(","));
 
     public WorktreeDbConfig {
         envFiles = envFiles == null || envFiles.isEmpty() ? DEFAULT_ENV_FILES : List.copyOf(envFiles);
-        strategy = strategy == null ? Strategy.AUTO : strategy;
-        maintenanceDatabase = maintenanceDatabase == null || maintenanceDatabase.isBlank() ? "postgres" : maintenanceDatabase;
-        connectTimeout = connectTimeout == null ? Duration.ofSeconds(10) : connectTimeout;
+        strategy = strategy == null ? Strategy.parse(Defaults.STRATEGY) : strategy;
+        maintenanceDatabase = maintenanceDatabase == null || maintenanceDatabase.isBlank() ? Defaults.MAINTENANCE_DATABASE : maintenanceDatabase;
+        connectTimeout = connectTimeout == null ? Duration.ofSeconds(Long.parseLong(Defaults.CONNECT_TIMEOUT)) : connectTimeout;
         ports = ports == null ? List.of() : ports.stream().map(String::strip).filter(p -> !p.isEmpty()).toList();
         portStep = portStep <= 0 ? 10 : portStep;
         migration = migration == null ? MigrationSettings.defaults(baseDir) : migration;
         seed = seed == null ? SeedSettings.defaults(baseDir) : seed;
-        isolation = isolation == null ? Isolation.DATABASE : isolation;
+        isolation = isolation == null ? Isolation.parse(Defaults.ISOLATION) : isolation;
         safety = safety == null ? SafetySettings.defaults() : safety;
         snapshots = snapshots == null ? SnapshotSettings.defaults() : snapshots;
     }
@@ -108,11 +106,9 @@ public record WorktreeDbConfig(
         private Duration connectTimeout;
         private List<String> ports;
         private int portStep;
-        private String overrideEnvFile;
         private MigrationSettings migration;
         private SeedSettings seed;
         private boolean allowRemote;
-        private boolean fromEmpty;
         private String pgBin;
         private Isolation isolation;
         private SafetySettings safety;
@@ -140,11 +136,9 @@ public record WorktreeDbConfig(
         public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
         public Builder ports(List<String> v) { ports = v; return this; }
         public Builder portStep(int v) { portStep = v; return this; }
-        public Builder overrideEnvFile(String v) { overrideEnvFile = v; return this; }
         public Builder migration(MigrationSettings v) { migration = v; return this; }
         public Builder seed(SeedSettings v) { seed = v; return this; }
         public Builder allowRemote(boolean v) { allowRemote = v; return this; }
-        public Builder fromEmpty(boolean v) { fromEmpty = v; return this; }
         public Builder pgBin(String v) { pgBin = v; return this; }
         public Builder isolation(Isolation v) { isolation = v; return this; }
         public Builder safety(SafetySettings v) { safety = v; return this; }
@@ -154,7 +148,7 @@ public record WorktreeDbConfig(
             return new WorktreeDbConfig(baseDir, envFiles, blankToNull(url), blankToNull(username), emptyToNull(password),
                     credentialsOrigin, namePattern, blankToNull(database), blankToNull(mainBranch), strategy, force,
                     terminateConnections, yes, interactive, dryRun, maintenanceDatabase, connectTimeout, ports, portStep,
-                    blankToNull(overrideEnvFile), migration, seed, allowRemote, fromEmpty,
+                    migration, seed, allowRemote,
                     blankToNull(pgBin), isolation, safety, snapshots);
         }
 

@@ -18,11 +18,14 @@ public final class Migrations {
      * them (and fail in strict mode) themselves.
      */
     public static Flyway flyway(ConnectionSpec database, MigrationSettings settings) {
-        return flyway(database, settings, null);
+        return flyway(database, settings, new org.flywaydb.core.api.callback.Callback[0]);
     }
 
-    /** As {@link #flyway(ConnectionSpec, MigrationSettings)}, running {@code initSql} on each connection Flyway opens. */
-    public static Flyway flyway(ConnectionSpec database, MigrationSettings settings, String initSql,
+    /**
+     * As {@link #flyway(ConnectionSpec, MigrationSettings)}, with callbacks. Session settings (timeouts, the
+     * application name) travel in {@code database}'s parameters ({@link ConnectionSpec#withSession}).
+     */
+    public static Flyway flyway(ConnectionSpec database, MigrationSettings settings,
             org.flywaydb.core.api.callback.Callback... callbacks) {
         List<String> ignore = new ArrayList<>(List.of("*:missing", "*:future"));
         var config = Flyway.configure(Migrations.class.getClassLoader())
@@ -42,9 +45,6 @@ public final class Migrations {
         // Flyway's default transactional advisory lock keeps a transaction open, and CREATE INDEX CONCURRENTLY waits
         // for it forever; the session-level lock does not
         config.getConfigurationExtension(PostgreSQLConfigurationExtension.class).setTransactionalLock(false);
-        if (initSql != null) {
-            config.initSql(initSql);
-        }
         if (callbacks.length > 0) {
             config.callbacks(callbacks);
         }

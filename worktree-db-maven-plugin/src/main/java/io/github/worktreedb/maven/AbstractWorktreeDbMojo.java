@@ -1,5 +1,6 @@
 package io.github.worktreedb.maven;
 
+import io.github.worktreedb.config.Defaults;
 import io.github.worktreedb.config.MigrationSettings;
 import io.github.worktreedb.config.PropertyNames;
 import io.github.worktreedb.config.SafetySettings;
@@ -47,7 +48,7 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
      * Env files searched for the main database, in order, relative to the worktree root. In a linked worktree
      * that lacks them, the same files in the main worktree are read.
      */
-    @Parameter(property = PropertyNames.ENV_FILES, defaultValue = ".env,backend/.env,frontend/.env.local")
+    @Parameter(property = PropertyNames.ENV_FILES, defaultValue = Defaults.ENV_FILES)
     protected List<String> envFiles;
 
     /**
@@ -81,7 +82,7 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
      * directory when HEAD is detached) and {@code ${worktree}} (worktree directory) are replaced, then the result is
      * made a plain lower-case identifier of at most 63 bytes.
      */
-    @Parameter(property = PropertyNames.NAME_PATTERN, defaultValue = "${main}_${branch}")
+    @Parameter(property = PropertyNames.NAME_PATTERN, defaultValue = Defaults.NAME_PATTERN)
     protected String namePattern;
 
     /** An explicit name for this worktree's database; overrides {@code namePattern}. */
@@ -96,11 +97,11 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
     protected String mainBranch;
 
     /** The database to connect to for server-level work. Never the main database. */
-    @Parameter(property = PropertyNames.MAINTENANCE_DATABASE, defaultValue = "postgres")
+    @Parameter(property = PropertyNames.MAINTENANCE_DATABASE, defaultValue = Defaults.MAINTENANCE_DATABASE)
     protected String maintenanceDatabase;
 
     /** Seconds to wait for the server to answer before giving up. */
-    @Parameter(property = PropertyNames.CONNECT_TIMEOUT, defaultValue = "10")
+    @Parameter(property = PropertyNames.CONNECT_TIMEOUT, defaultValue = Defaults.CONNECT_TIMEOUT)
     protected int connectTimeout;
 
     /** Confirms a destructive action when Maven runs in batch mode ({@code -B}). */
@@ -116,7 +117,7 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
      * main database is copied with a dump after a 3 s wait), {@code wal-log} or {@code file-copy} (PostgreSQL 15+
      * STRATEGY; older servers always copy files), or {@code dump} ({@code pg_dump | pg_restore}: no exclusive access).
      */
-    @Parameter(property = PropertyNames.STRATEGY, defaultValue = "auto")
+    @Parameter(property = PropertyNames.STRATEGY, defaultValue = Defaults.STRATEGY)
     protected String strategy;
 
     /**
@@ -142,7 +143,7 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
     protected List<String> schemas;
 
     /** Flyway's history table. */
-    @Parameter(property = PropertyNames.TABLE, defaultValue = "flyway_schema_history")
+    @Parameter(property = PropertyNames.TABLE, defaultValue = Defaults.FLYWAY_TABLE)
     protected String table;
 
     /** Flyway placeholders ({@code <placeholders><name>value</name></placeholders>}). */
@@ -154,7 +155,7 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
     protected boolean baselineOnMigrate;
 
     /** The version such a baseline gets. */
-    @Parameter(property = PropertyNames.BASELINE_VERSION, defaultValue = "1")
+    @Parameter(property = PropertyNames.BASELINE_VERSION, defaultValue = Defaults.BASELINE_VERSION)
     protected String baselineVersion;
 
     /** Apply migrations older than the newest applied one. */
@@ -186,14 +187,14 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
      * {@code shared} (every worktree uses the main database; {@code migrate} coordinates migrations across worktrees and
      * records which branch, worktree and commit applied each one). {@code server} is not available yet.
      */
-    @Parameter(property = PropertyNames.ISOLATION, defaultValue = "database")
+    @Parameter(property = PropertyNames.ISOLATION, defaultValue = Defaults.ISOLATION)
     protected String isolation;
 
     /**
      * Which database the goal acts on: {@code worktree} (this worktree's database) or {@code main} (the main database
      * itself, whatever the branch or HEAD: deploys from CI, production). With {@code main} nothing else is created.
      */
-    @Parameter(property = PropertyNames.TARGET, defaultValue = "worktree")
+    @Parameter(property = PropertyNames.TARGET, defaultValue = Defaults.TARGET)
     protected String target;
 
     /**
@@ -230,7 +231,7 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
      * How many snapshots {@code snapshot} (and {@code snapshotBefore}) keep per worktree database; the oldest are dropped
      * first, said in one line. {@code 0} keeps them all.
      */
-    @Parameter(property = PropertyNames.MAX_SNAPSHOTS, defaultValue = "5")
+    @Parameter(property = PropertyNames.MAX_SNAPSHOTS, defaultValue = Defaults.MAX_SNAPSHOTS)
     protected int maxSnapshots;
 
     /**

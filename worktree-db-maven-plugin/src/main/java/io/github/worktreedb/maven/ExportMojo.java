@@ -1,5 +1,6 @@
 package io.github.worktreedb.maven;
 
+import io.github.worktreedb.config.Defaults;
 import io.github.worktreedb.config.PropertyNames;
 import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
@@ -21,7 +22,7 @@ import org.apache.maven.settings.crypto.SettingsDecrypter;
 public class ExportMojo extends AbstractWorktreeDbMojo {
 
     /** What to export: {@code full} (schema and data), {@code schema} (plain SQL) or {@code data}. */
-    @Parameter(property = PropertyNames.EXPORT_TYPE, defaultValue = "full")
+    @Parameter(property = PropertyNames.EXPORT_TYPE, defaultValue = Defaults.EXPORT_TYPE)
     protected String exportType;
 
     /** Where to write the dump (against the project's directory); default {@code target/worktree-db/<database>-<type>.dump|.sql}. */

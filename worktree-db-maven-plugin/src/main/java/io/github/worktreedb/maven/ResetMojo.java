@@ -30,17 +30,12 @@ public class ResetMojo extends AbstractWorktreeDbMojo {
     }
 
     @Override
-    protected void configure(WorktreeDbConfig.Builder builder) {
-        builder.fromEmpty(fromEmpty);
-    }
-
-    @Override
     protected void execute(WorktreeDbConfig config, Log log) {
         WorktreeContext ctx = WorktreeContext.resolve(config, log);
         if (skippedOnMainDatabase(ctx, log)) {
             return;
         }
-        new ResetOperation(ctx, log, confirmation(), pluginVersion(), new ProgressLog(log)).run();
+        new ResetOperation(ctx, log, confirmation(), pluginVersion(), new ProgressLog(log)).fromEmpty(fromEmpty).run();
         publish(ctx, log);
     }
 }

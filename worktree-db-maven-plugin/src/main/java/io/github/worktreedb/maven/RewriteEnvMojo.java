@@ -49,13 +49,13 @@ public class RewriteEnvMojo extends AbstractWorktreeDbMojo {
 
     @Override
     protected void configure(WorktreeDbConfig.Builder builder) {
-        builder.ports(ports).portStep(portStep).overrideEnvFile(overrideEnvFile);
+        builder.ports(ports).portStep(portStep);
     }
 
     @Override
     protected void execute(WorktreeDbConfig config, Log log) {
         WorktreeContext ctx = WorktreeContext.resolve(config, log);
-        RewriteEnvOperation.Result result = new RewriteEnvOperation(ctx, log).run();
+        RewriteEnvOperation.Result result = new RewriteEnvOperation(ctx, log).overrideEnvFile(overrideEnvFile).run();
         publish(ctx, log);
         if (!config.ports().isEmpty()) {
             project.getProperties().setProperty(PropertyNames.PUBLISHED_PORT_INDEX, Integer.toString(result.portIndex()));

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  */
 public final class DatabaseNamer {
 
-    public static final String DEFAULT_PATTERN = "${main}_${branch}";
+    public static final String DEFAULT_PATTERN = io.github.worktreedb.config.Defaults.NAME_PATTERN;
     public static final int MAX_IDENTIFIER_BYTES = 63;
     private static final int HASH_LENGTH = 8;
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}]*)}");

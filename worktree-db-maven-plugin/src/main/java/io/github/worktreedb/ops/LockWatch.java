@@ -20,9 +20,27 @@ final class LockWatch implements AutoCloseable {
 
     /** A session that held a lock the watched session waited for. */
     record Blocker(int pid, String application, String user, String state, String queryStart, String transactionStart) {
+        /**
+         * What is known of the session. PostgreSQL shows a session's state and times only to its own user (or a member
+         * of {@code pg_read_all_stats}): for another user's session they are null and left out, and that is said.
+         */
         String describe() {
-            return "pid " + pid + " (application '" + (application == null ? "" : application) + "', user " + user
-                    + ", " + state + ", transaction started " + transactionStart + ", last query started " + queryStart + ")";
+            StringBuilder b = new StringBuilder("pid " + pid + " (application '" + (application == null ? "" : application)
+                    + "', user " + user);
+            if (state == null && transactionStart == null && queryStart == null) {
+                b.append("; its state and times are visible only to that user or pg_read_all_stats");
+            } else {
+                if (state != null) {
+                    b.append(", ").append(state);
+                }
+                if (transactionStart != null) {
+                    b.append(", transaction started ").append(transactionStart);
+                }
+                if (queryStart != null) {
+                    b.append(", last query started ").append(queryStart);
+                }
+            }
+            return b.append(')').toString();
         }
     }
 

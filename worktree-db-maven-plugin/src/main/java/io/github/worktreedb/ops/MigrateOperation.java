@@ -184,8 +184,9 @@ public final class MigrateOperation {
             try (LockWatch w = LockWatch.start(ctx.target().connector(), ctx.config().maintenanceDatabase(), log)) {
                 watch = w;
                 log.info("Migrating " + db.database() + " with" + timeouts.describe().replace("\n", " "));
-                return applied(Migrations.flyway(db, ctx.config().migration(), timeouts.initSql(w.applicationName())), db,
-                        current, missing, start);
+                // set from the session's start (startup parameters), not with Flyway's deprecated initSql
+                return applied(Migrations.flyway(db.withSession(w.applicationName(), timeouts.settings()),
+                        ctx.config().migration()), db, current, missing, start);
             }
         }
         return applied(flyway, db, current, missing, start);

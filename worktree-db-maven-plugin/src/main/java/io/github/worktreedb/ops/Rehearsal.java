@@ -71,7 +71,7 @@ final class Rehearsal {
             LockRecorder recorder = new LockRecorder();
             MigrateResult result;
             try {
-                result = Migrations.flyway(target.withDatabase(copy), ctx.config().migration(), null, recorder).migrate();
+                result = Migrations.flyway(target.withDatabase(copy), ctx.config().migration(), recorder).migrate();
             } catch (FlywayException e) {
                 throw WorktreeDbException.user("Rehearsal failed on the copy of " + target.database() + ": "
                         + Secrets.redact(String.valueOf(e.getMessage()), target.password()).lines().findFirst().orElse("")
@@ -174,9 +174,12 @@ final class Rehearsal {
     static final class LockRecorder implements Callback {
         final Map<String, List<String>> locks = new LinkedHashMap<>();
 
+        /** The tables that existed when the current migration started: the others it locks are new. */
+        private String existedBefore = "";
+
         @Override
         public boolean supports(Event event, Context context) {
-            return event == Event.AFTER_EACH_MIGRATE;
+            return event == Event.BEFORE_EACH_MIGRATE || event == Event.AFTER_EACH_MIGRATE;
         }
 
         @Override
@@ -192,13 +195,26 @@ final class Rehearsal {
             }
             String key = info.getVersion() == null ? info.getDescription() : info.getVersion().getVersion();
             Connection c = context.getConnection();
+            if (event == Event.BEFORE_EACH_MIGRATE) {
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT coalesce(string_agg(oid::text, "
+                        + "','), '') FROM pg_class WHERE relkind IN ('r', 'p', 'm')")) {
+                    rs.next();
+                    existedBefore = rs.getString(1);
+                } catch (SQLException e) {
+                    existedBefore = "";
+                }
+                return;
+            }
             try {
                 if (c.getAutoCommit()) {
                     return; // outside a transaction: nothing is held any more
                 }
                 List<String> out = new ArrayList<>();
+                // new: not there when the migration started (a pg_class row's xmin also changes when an ALTER TABLE
+                // rewrites it, so it cannot tell a new table from an altered one)
                 try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT c.relname, "
-                        + "string_agg(l.mode, '+' ORDER BY l.mode), bool_or(c.xmin::text = (txid_current() % 4294967296)::text) "
+                        + "string_agg(l.mode, '+' ORDER BY l.mode), bool_and(NOT (c.oid::text = ANY (string_to_array("
+                        + quote(existedBefore) + ", ',')))) "
                         + "FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE l.pid = pg_backend_pid() AND l.granted "
                         + "AND c.relkind IN ('r', 'p', 'm') AND c.relnamespace <> 'pg_catalog'::regnamespace "
                         + "AND c.relname <> " + quote(context.getConfiguration().getTable()) + " GROUP BY c.relname ORDER BY 1")) {

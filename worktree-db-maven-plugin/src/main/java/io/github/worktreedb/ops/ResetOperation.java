@@ -45,12 +45,19 @@ public final class ResetOperation {
         this.progress = progress;
     }
 
+    private boolean fromEmpty;
+
+    /** {@code -Dworktree-db.fromEmpty}: rebuild from an empty database (create, migrate, seed) instead of copying main. */
+    public ResetOperation fromEmpty(boolean on) {
+        this.fromEmpty = on;
+        return this;
+    }
+
     public Result run() {
         long start = System.nanoTime();
         Guards.refuseMainDatabase(ctx, "reset");
         Guards.refuseRemoteUnlessAllowed(ctx, "reset " + ctx.database());
         String target = ctx.database();
-        boolean fromEmpty = ctx.config().fromEmpty();
         CopyEngine engine = new CopyEngine(CopyEngine.Settings.of(ctx.config()), log, progress);
         try (DatabaseLock lock = DatabaseLock.acquire(ctx.target().connector(), ctx.config().maintenanceDatabase(), target, log)) {
             Catalog catalog = lock.catalog();

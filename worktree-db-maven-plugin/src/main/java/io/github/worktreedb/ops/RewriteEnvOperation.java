@@ -38,6 +38,17 @@ public final class RewriteEnvOperation {
         this.log = log;
     }
 
+    private String overrideEnvFile;
+
+    /**
+     * {@code -Dworktree-db.overrideEnvFile}: the untracked env file that receives overrides of settings living in
+     * tracked files, or {@code null} to only report them.
+     */
+    public RewriteEnvOperation overrideEnvFile(String file) {
+        this.overrideEnvFile = file == null || file.isBlank() ? null : file.strip();
+        return this;
+    }
+
     public Result run() {
         GitWorktree git = ctx.git();
         if (ctx.config().isolation() == io.github.worktreedb.config.Isolation.SHARED) {
@@ -108,7 +119,7 @@ public final class RewriteEnvOperation {
                 if (names) {
                     plan.edits().stream().filter(e -> !isPort(e))
                             .forEach(e -> overrides.put(e.entry().key(), rewrittenValue(env, e)));
-                    if (ctx.config().overrideEnvFile() == null) {
+                    if (overrideEnvFile == null) {
                         stillMain.add(trackedAdvice(name, plan));
                     } else {
                         log.warn(trackedAdvice(name, plan));
@@ -164,11 +175,11 @@ public final class RewriteEnvOperation {
                     + (kept ? "; original kept at " + git.backupOf(name) : ""));
         }
         int settings = frameworkSettings(overrides);
-        if (!overrides.isEmpty() && ctx.config().overrideEnvFile() != null) {
+        if (!overrides.isEmpty() && overrideEnvFile != null) {
             writeOverrides(overrides);
         }
         if (!dryRun) {
-            String unresolved = settings > 0 && ctx.config().overrideEnvFile() == null
+            String unresolved = settings > 0 && overrideEnvFile == null
                     ? "; " + settings + " application setting(s) still name the main database " + main.database()
                             + " (see the warnings above)"
                     : "";
@@ -221,7 +232,7 @@ public final class RewriteEnvOperation {
                                 + "framework reads it over the file)";
                 log.warn(shown + " names the main database " + ctx.main().name() + "; rewrite-env does not edit "
                         + (tracked.contains(config) ? "tracked " : "") + "application configuration. Instead, " + how
-                        + (ctx.config().overrideEnvFile() == null && f.environmentVariable() != null
+                        + (overrideEnvFile == null && f.environmentVariable() != null
                                 ? ", or let rewrite-env write it into an untracked env file with -D"
                                         + PropertyNames.OVERRIDE_ENV_FILE + "=.env.local" : "")
                         + ".");
@@ -237,7 +248,7 @@ public final class RewriteEnvOperation {
     /** Writes the overrides into the configured untracked env file, key by key, everything else kept. */
     private void writeOverrides(Map<String, String> overrides) {
         GitWorktree git = ctx.git();
-        String name = ctx.config().overrideEnvFile();
+        String name = overrideEnvFile;
         Path file = git.root().resolve(name).normalize();
         if (git.tracked(List.of(file)).contains(file)) {
             throw WorktreeDbException.user(PropertyNames.OVERRIDE_ENV_FILE + "=" + name + " is tracked by git, and tracked "
@@ -297,8 +308,8 @@ public final class RewriteEnvOperation {
         return name + ":" + plan.edits().get(0).entry().line() + " is tracked by git, so rewrite-env never changes it, but it "
                 + "names the main database " + ctx.main().name() + ". For this worktree, set these in the environment or in an "
                 + "untracked env file your tooling reads after it"
-                + (ctx.config().overrideEnvFile() == null ? " (-D" + PropertyNames.OVERRIDE_ENV_FILE + "=.env.local writes "
-                        + "them there)" : " (written to " + ctx.config().overrideEnvFile() + ")")
+                + (overrideEnvFile == null ? " (-D" + PropertyNames.OVERRIDE_ENV_FILE + "=.env.local writes "
+                        + "them there)" : " (written to " + overrideEnvFile + ")")
                 + ":\n" + overrides;
     }
 

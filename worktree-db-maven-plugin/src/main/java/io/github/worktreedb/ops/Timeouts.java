@@ -27,6 +27,18 @@ record Timeouts(Duration lock, Duration statement) {
         return lock != null || statement != null;
     }
 
+    /** The server settings they are: {@code lock_timeout}, {@code statement_timeout} (those that are set). */
+    java.util.Map<String, String> settings() {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        if (lock != null) {
+            out.put("lock_timeout", SafetySettings.postgres(lock));
+        }
+        if (statement != null) {
+            out.put("statement_timeout", SafetySettings.postgres(statement));
+        }
+        return out;
+    }
+
     /** The SQL that sets them on a session, tagging it with {@code applicationName} (for the lock watch). */
     String initSql(String applicationName) {
         StringBuilder b = new StringBuilder("SET application_name = '" + applicationName.replace("'", "''") + "'");

@@ -304,8 +304,8 @@ class MigrateSeedResetTest {
         Path fresh = repo.addWorktree(tmp.resolve("shop-empty"), "feature/empty");
         var settings = new MigrationSettings(List.of("filesystem:" + fresh.resolve("src/main/resources/db/migration")),
                 List.of(), null, Map.of(), false, null, false, true, false);
-        var cfg = WorktreeDbConfig.builder(fresh).migration(settings).fromEmpty(true).yes(true).build();
-        ResetOperation.Result r = new ResetOperation(context(cfg), log, Confirmation.NOBODY, "t").run();
+        var cfg = WorktreeDbConfig.builder(fresh).migration(settings).yes(true).build();
+        ResetOperation.Result r = new ResetOperation(context(cfg), log, Confirmation.NOBODY, "t").fromEmpty(true).run();
         assertThat(r.version()).isEqualTo("4");
         assertThat(PG.queryIn(main.database() + "_feature_empty", "SELECT count(*) FROM orders")).isEqualTo("2");
         assertThat(PG.comment(main.database() + "_feature_empty")).contains("\"strategy\":\"empty\"");

@@ -45,7 +45,8 @@ class RehearsalTest {
         new MigrateOperation(WorktreeContext.resolve(config, Log.NONE), Log.NONE, Confirmation.NOBODY).run();
         // V3 records what it sees: on a schema-only copy the table is there, its rows are not
         Files.writeString(wt.resolve("src/main/resources/db/migration/V3__probe.sql"),
-                "CREATE TABLE probe AS SELECT count(*) AS customers FROM customer;\n"
+                "ALTER TABLE customer ADD COLUMN tier text;\n"
+                        + "CREATE TABLE probe AS SELECT count(*) AS customers FROM customer;\n"
                         + "DO $$ BEGIN IF (SELECT customers FROM probe) <> 0 THEN RAISE 'rows were copied'; END IF; END $$;\n");
 
         RecordingLog log = new RecordingLog();
@@ -55,7 +56,9 @@ class RehearsalTest {
             steps = new Rehearsal(ctx, log).run(new Catalog(c), ctx.target().spec(), true);
         }
         assertThat(steps).extracting(Rehearsal.Step::migration).containsExactly("V3 probe");
-        assertThat(steps.get(0).locks()).anyMatch(l -> l.startsWith("probe "));
+        // a table the migration made is new; one it altered is not (its catalog row changed too)
+        assertThat(steps.get(0).locks()).anyMatch(l -> l.startsWith("probe ") && l.endsWith(" (new table)"))
+                .anyMatch(l -> l.startsWith("customer AccessExclusiveLock") && !l.contains("new table"));
         assertThat(log.lines()).anyMatch(l -> l.startsWith("INFO Rehearsing on wtdb_rehearse_")
                 && l.contains("a schema-only copy (no rows but the Flyway history"));
         assertThat(PG.databasesStartingWith("wtdb_rehearse_")).isEmpty();

@@ -122,8 +122,8 @@ class RewriteEnvOperationTest {
         assertThat(Files.readString(wt.resolve("backend/.env"))).isEqualTo(before);
         assertThat(wt.resolve(".env")).doesNotExist();
 
-        WorktreeDbConfig config = WorktreeDbConfig.builder(wt).overrideEnvFile(".env.local").build();
-        new RewriteEnvOperation(WorktreeContext.resolve(config, log), log).run();
+        WorktreeDbConfig config = WorktreeDbConfig.builder(wt).build();
+        new RewriteEnvOperation(WorktreeContext.resolve(config, log), log).overrideEnvFile(".env.local").run();
         assertThat(Files.readString(wt.resolve("backend/.env"))).isEqualTo(before);
         assertThat(Files.readString(wt.resolve(".env.local"))).isEqualTo("# for this worktree's database, written by "
                 + "worktree-db rewrite-env\nDATABASE_URL=postgres://app:s3cr%40t@localhost/shop_feature_tracked\n");
@@ -197,8 +197,8 @@ class RewriteEnvOperationTest {
         assertThat(wt.resolve(".env")).doesNotExist();
 
         lines.clear();
-        WorktreeDbConfig config = WorktreeDbConfig.builder(wt).overrideEnvFile(".env.local").build();
-        new RewriteEnvOperation(WorktreeContext.resolve(config, log), log).run();
+        WorktreeDbConfig config = WorktreeDbConfig.builder(wt).build();
+        new RewriteEnvOperation(WorktreeContext.resolve(config, log), log).overrideEnvFile(".env.local").run();
         String out = String.join("\n", lines);
         assertThat(out).contains("WARN api/src/main/resources/application.properties:2 (spring.datasource.url) names the main "
                 + "database shop; rewrite-env does not edit tracked application configuration. Instead, set "
@@ -217,7 +217,7 @@ class RewriteEnvOperationTest {
 
         // once more: nothing changes
         String before = Files.readString(wt.resolve(".env.local"));
-        new RewriteEnvOperation(WorktreeContext.resolve(config, log), log).run();
+        new RewriteEnvOperation(WorktreeContext.resolve(config, log), log).overrideEnvFile(".env.local").run();
         assertThat(Files.readString(wt.resolve(".env.local"))).isEqualTo(before);
     }
 
@@ -229,8 +229,8 @@ class RewriteEnvOperationTest {
         repo.git("add", "-f", "backend/.env");
         repo.commitAll("tracked db");
         Path wt = repo.addWorktree(tmp.resolve("shop-ovr"), "feature/ovr");
-        WorktreeDbConfig config = WorktreeDbConfig.builder(wt).overrideEnvFile("config.env").build();
-        assertThatThrownBy(() -> new RewriteEnvOperation(WorktreeContext.resolve(config, log), log).run())
+        WorktreeDbConfig config = WorktreeDbConfig.builder(wt).build();
+        assertThatThrownBy(() -> new RewriteEnvOperation(WorktreeContext.resolve(config, log), log).overrideEnvFile("config.env").run())
                 .hasMessageContaining("worktree-db.overrideEnvFile=config.env is tracked by git");
     }
 
