@@ -52,6 +52,8 @@ public final class PropertyNames {
     public static final String SNAPSHOT = PREFIX + "snapshot";
     public static final String MAX_SNAPSHOTS = PREFIX + "maxSnapshots";
     public static final String SNAPSHOT_BEFORE = PREFIX + "snapshotBefore";
+    public static final String EXPORT_TYPE = PREFIX + "exportType";
+    public static final String FILE = PREFIX + "file";
 
     /** Published to the Maven project after a goal resolves this worktree's database. */
     public static final String PUBLISHED_JDBC_URL = PREFIX + "jdbcUrl";

@@ -6,7 +6,7 @@ package io.github.worktreedb.config;
  * @param name the snapshot's name ({@code snapshot}: to save under, {@code restore}: to bring back), or {@code null}: a
  *     timestamp / the latest
  * @param max snapshots kept per worktree database; the oldest go first. {@code 0} keeps them all
- * @param before {@code migrate} and {@code reset} save a snapshot first, so that one {@code restore} undoes them
+ * @param before {@code migrate}, {@code reset} and {@code import} save a snapshot first, so that one {@code restore} undoes them
  */
 public record SnapshotSettings(String name, int max, boolean before) {
 

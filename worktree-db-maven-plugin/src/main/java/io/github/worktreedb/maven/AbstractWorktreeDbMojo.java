@@ -234,7 +234,7 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
     protected int maxSnapshots;
 
     /**
-     * {@code migrate} and {@code reset}: save a snapshot of this worktree's database first (named
+     * {@code migrate}, {@code reset} and {@code import}: save a snapshot of this worktree's database first (named
      * {@code before_<goal>_<time>}), so that one {@code mvn worktree-db:restore} undoes them. A failed migration's
      * message names it and gives the command.
      */
