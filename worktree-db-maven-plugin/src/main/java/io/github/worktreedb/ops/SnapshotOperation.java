@@ -84,11 +84,8 @@ public final class SnapshotOperation {
                 throw WorktreeDbException.user("Database " + source + " does not exist, so there is nothing to snapshot. "
                         + "Create it with mvn worktree-db:clone.");
             }
-            Protection.read(ctx.target().connector(), source).ifPresent(stamp -> {
-                throw WorktreeDbException.user("Refusing to snapshot " + source + ": it is " + stamp.describe()
-                        + ". A snapshot would be a protected copy that nothing may drop; snapshots are for development "
-                        + "databases.");
-            });
+            // one session on the source: its protection (refused), Flyway version and seed state
+            Marker.Snapshot saved = Snapshots.state(ctx, wanted, source);
             Catalog.DatabaseFacts existing = facts.get(database);
             if (existing.exists()) {
                 Optional<Marker> m = existing.marker();
@@ -113,7 +110,6 @@ public final class SnapshotOperation {
             CopyEngine engine = new CopyEngine(CopyEngine.Settings.of(ctx.config()), log, progress);
             engine.dropLeftover(catalog, catalog.facts(CopyEngine.tempName(database)));
             engine.dropLeftover(catalog, catalog.facts(CopyEngine.asideName(database)));
-            Marker.Snapshot saved = Snapshots.state(ctx, wanted, source);
             Marker marker = ctx.newMarker(pluginVersion)
                     .asSnapshot(saved, Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
             Endpoint target = ctx.target().withDatabase(database);

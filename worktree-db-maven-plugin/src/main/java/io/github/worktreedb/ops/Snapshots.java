@@ -16,11 +16,13 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A worktree database's snapshots: their database names, the ones on the server, and what a snapshot records about the
@@ -110,13 +112,29 @@ public final class Snapshots {
         return all(conn, ctx).stream().filter(s -> worktreeDatabase.equals(s.marker().snapshot().of())).toList();
     }
 
-    /** Every snapshot of this repository (of any of its worktrees), oldest first. */
+    /**
+     * Every snapshot of this repository (of any of its worktrees), oldest first. Only databases whose comment says
+     * {@code snapshotOf} are sized, not every marked database on the server.
+     */
     static List<Snap> all(Connection conn, WorktreeContext ctx) throws SQLException {
-        return OwnedDatabases.of(conn, ctx, Marker.Kind.SNAPSHOT).stream()
-                .filter(o -> o.marker().snapshot() != null && o.marker().snapshot().of() != null)
-                .map(o -> new Snap(o.name(), o.marker(), o.sizeBytes()))
-                .sorted(Comparator.comparing((Snap s) -> String.valueOf(s.marker().createdAt())).thenComparing(Snap::database))
-                .toList();
+        String repository = ctx.git().commonDir().toString();
+        List<Snap> out = new ArrayList<>();
+        try (Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery("SELECT datname, c, pg_database_size(oid) FROM (SELECT datname, oid, "
+                        + "shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE NOT datistemplate) d "
+                        + "WHERE c LIKE '{%' AND c LIKE '%\"snapshotOf\"%'")) {
+            while (rs.next()) {
+                Optional<Marker> m = Marker.parse(rs.getString(2));
+                if (m.isPresent() && m.get().kind() == Marker.Kind.SNAPSHOT && m.get().snapshot() != null
+                        && m.get().snapshot().of() != null && !rs.getString(1).equals(ctx.main().name())
+                        && (m.get().repository() != null ? m.get().repository().equals(repository)
+                                : ctx.main().name().equals(m.get().source()))) {
+                    out.add(new Snap(rs.getString(1), m.get(), rs.getLong(3)));
+                }
+            }
+        }
+        out.sort(Comparator.comparing((Snap s) -> String.valueOf(s.marker().createdAt())).thenComparing(Snap::database));
+        return out;
     }
 
     /** Whether {@code facts} is a snapshot of {@code worktreeDatabase} made in this repository. */
@@ -126,14 +144,22 @@ public final class Snapshots {
     }
 
     /**
-     * What is about to be saved: the database's Flyway version and how many seed files it has had applied, read on a
+     * What is about to be saved: the database's Flyway version and how many seed files it has had applied, read on one
      * connection of its own that is closed again before the copy (a template copy needs the source idle).
+     *
+     * @throws WorktreeDbException when the database is protected: a snapshot would be a protected copy nothing may drop
      */
     static Marker.Snapshot state(WorktreeContext ctx, String name, String database) {
         try (Connection conn = ctx.target().connector().connect(database)) {
+            Optional<Protection.Stamp> stamp = Protection.read(conn);
+            if (stamp.isPresent()) {
+                throw WorktreeDbException.user("Refusing to snapshot " + database + ": it is " + stamp.get().describe()
+                        + ". A snapshot would be a protected copy that nothing may drop; snapshots are for development "
+                        + "databases.");
+            }
             String version = flywayVersion(conn, ctx);
-            Map<String, String[]> seeds = SeedOperation.readHistory(conn, ctx.config().seed().table());
             boolean seedTable = tableExists(conn, null, ctx.config().seed().table());
+            Map<String, String[]> seeds = seedTable ? SeedOperation.readHistory(conn, ctx.config().seed().table()) : Map.of();
             return new Marker.Snapshot(name, database, version, seedTable ? Integer.toString(seeds.size()) : null);
         } catch (SQLException e) {
             // the facts are for status; the snapshot itself does not need them
