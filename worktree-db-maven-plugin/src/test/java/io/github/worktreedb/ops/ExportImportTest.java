@@ -253,6 +253,22 @@ class ExportImportTest {
                 .hasMessageStartingWith("Refusing to import into " + main.database() + ": it is the main database");
     }
 
+    /** A protected database is never imported into, even with yes; the refusal is on its audit record. */
+    @Test
+    void importIntoAProtectedDatabaseIsRefusedAndAudited() throws Exception {
+        if (toolsTooOld(wtA)) {
+            return;
+        }
+        export(wtA, ExportType.DATA, "data.dump");
+        new ProtectOperation(context(wtB, true), Log.NONE, Confirmation.NOBODY).protect();
+        String before = PG.queryIn(dbB, "SELECT count(*) FROM orders");
+        assertThatThrownBy(() -> importInto(wtB, "../wt-a/data.dump"))
+                .hasMessageStartingWith("Refusing to import into " + dbB + ": it is protected");
+        assertThat(PG.queryIn(dbB, "SELECT count(*) FROM orders")).isEqualTo(before);
+        assertThat(PG.queryIn(dbB, "SELECT string_agg(goal || ':' || outcome, ',' ORDER BY id) FROM worktree_db.audit"))
+                .isEqualTo("protect:protected,import:refused");
+    }
+
     @Test
     void aDeclinedImportSaysNotDoneAndChangesNothing() throws Exception {
         if (toolsTooOld(wtA)) {
