@@ -49,6 +49,12 @@ public final class PropertyNames {
     public static final String REHEARSE = PREFIX + "rehearse";
     public static final String AUDIT_FILE = PREFIX + "auditFile";
     public static final String ISOLATION = PREFIX + "isolation";
+    /** {@code isolation=server}: the port of the main worktree's slot (default: the main database's port). */
+    public static final String SERVER_PORT = PREFIX + "serverPort";
+    /** {@code isolation=server}: what a new worktree server's database holds ({@code main} or {@code empty}). */
+    public static final String SERVER_SOURCE = PREFIX + "serverSource";
+    /** {@code isolation=server}: the PostgreSQL version of worktree servers (default: the main server's major). */
+    public static final String PG_VERSION = PREFIX + "pgVersion";
 
     /** Published to the Maven project after a goal resolves this worktree's database. */
     public static final String PUBLISHED_JDBC_URL = PREFIX + "jdbcUrl";
