@@ -1,0 +1,141 @@
+package io.github.worktreedb.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.worktreedb.config.Isolation;
+import io.github.worktreedb.config.ServerSettings;
+import io.github.worktreedb.config.WorktreeDbConfig;
+import io.github.worktreedb.core.Log;
+import io.github.worktreedb.git.GitWorktree;
+import io.github.worktreedb.git.StateDir;
+import io.github.worktreedb.postgres.Marker;
+import io.github.worktreedb.server.WorktreeServer;
+import io.github.worktreedb.testing.GitRepo;
+import io.github.worktreedb.testing.RecordingLog;
+import io.github.worktreedb.testing.TestPostgres;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code isolation=server} through the operations: a real main server, real git worktrees, real worktree servers. */
+class ServerIsolationTest {
+
+    static final TestPostgres PG = TestPostgres.get();
+
+    @TempDir
+    Path tmp;
+
+    TestPostgres.OwnedDatabase main;
+    GitRepo repo;
+    final RecordingLog log = new RecordingLog();
+
+    @BeforeEach
+    void mainDatabase() {
+        main = PG.createOwnedDatabase("srv", r -> "pw-" + r + "-'$ x", """
+                CREATE TABLE customer(id int PRIMARY KEY, name text NOT NULL);
+                INSERT INTO customer SELECT g, 'c' || g FROM generate_series(1, 500) g;
+                """);
+        repo = GitRepo.init(tmp.resolve("shop"));
+        repo.write(".env", "DATABASE_URL=" + PG.url(main) + "\n");
+    }
+
+    @AfterEach
+    void stopServers() {
+        for (WorktreeServer s : WorktreeServer.list(StateDir.of(GitWorktree.of(repo.root(), null)), Log.NONE)) {
+            s.stop();
+        }
+    }
+
+    static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private WorktreeDbConfig config(Path wt, int port, ServerSettings.Source source, String pgBin) {
+        // the first linked worktree has port index 1: its server listens on serverPort + 1 × portStep
+        return WorktreeDbConfig.builder(wt).isolation(Isolation.SERVER).portStep(10).pgBin(pgBin)
+                .server(new ServerSettings(port - 10, source, null, null)).build();
+    }
+
+    private String query(int port, String database, String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://localhost:" + port + "/" + database, main.role(),
+                main.password()); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    @Test
+    void cloneMakesTheWorktreesOwnServerWithACopyOfMainUnderMainsNameAndCredentials() throws Exception {
+        Path wt = repo.addWorktree(tmp.resolve("wt-copy"), "feature/copy");
+        int port = freePort();
+        WorktreeContext ctx = WorktreeContext.resolve(config(wt, port, ServerSettings.Source.MAIN, null), log);
+        assertThat(ctx.ownServer()).isTrue();
+        assertThat(ctx.databaseSpec().jdbcUrl()).isEqualTo("jdbc:postgresql://localhost:" + port + "/" + main.database());
+        assertThat(ctx.server().server().dataDir().toString()).startsWith(repo.root().resolve(".git/worktree-db/servers").toString());
+
+        CloneOperation.Result r = new CloneOperation(ctx, log, Confirmation.NOBODY, "test").run();
+        assertThat(r.outcome()).isEqualTo(CloneOperation.Outcome.CREATED);
+        assertThat(r.method().label()).isEqualTo("dump");
+        assertThat(query(port, main.database(), "SELECT count(*) FROM customer")).isEqualTo("500");
+        assertThat(query(port, main.database(), "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                + "WHERE datname = current_database()")).satisfies(c -> assertThat(Marker.parse(c)).isPresent());
+        assertThat(PG.queryIn(main.database(), "SELECT count(*) FROM customer")).isEqualTo("500");
+        assertThat(PG.databasesStartingWith(main.database())).containsExactly(main.database()); // nothing on main's server
+        assertThat(log.lines()).anyMatch(l -> l.contains("This worktree's server localhost:" + port) && l.contains("created"));
+        assertThat(String.join("\n", log.lines())).doesNotContain(main.password());
+
+        // again: the server runs and the database exists, so nothing is made
+        CloneOperation.Result again = new CloneOperation(WorktreeContext.resolve(config(wt, port, ServerSettings.Source.MAIN,
+                null), log), log, Confirmation.NOBODY, "test").run();
+        assertThat(again.outcome()).isEqualTo(CloneOperation.Outcome.EXISTS);
+
+        // stop and start: the data stays
+        assertThat(WorktreeServers.stop(ctx, log)).isTrue();
+        assertThat(ctx.server().server().status().state()).isEqualTo(WorktreeServer.State.STOPPED);
+        assertThat(WorktreeServers.ensureRunning(ctx, log, "test").started()).isTrue();
+        assertThat(query(port, main.database(), "SELECT count(*) FROM customer")).isEqualTo("500");
+    }
+
+    @Test
+    void serverSourceEmptyMakesAnEmptyMarkedDatabase() throws Exception {
+        Path wt = repo.addWorktree(tmp.resolve("wt-empty"), "feature/empty");
+        int port = freePort();
+        long t0 = System.nanoTime();
+        CloneOperation.Result r = new CloneOperation(WorktreeContext.resolve(config(wt, port, ServerSettings.Source.EMPTY,
+                null), log), log, Confirmation.NOBODY, "test").run();
+        System.out.println("[bench] worktree server ready (serverSource=empty, template existing or not): "
+                + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        assertThat(r.outcome()).isEqualTo(CloneOperation.Outcome.CREATED);
+        assertThat(query(port, main.database(), "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).isEqualTo("0");
+        assertThat(Marker.parse(query(port, "postgres", "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                + "WHERE datname = '" + main.database() + "'")).orElseThrow().strategy()).isEqualTo("empty");
+    }
+
+    @Test
+    void missingClientToolsAreSaidWithTheWayOutServerSourceEmpty() throws Exception {
+        Path wt = repo.addWorktree(tmp.resolve("wt-notools"), "feature/notools");
+        Path noTools = Files.createDirectories(tmp.resolve("no-tools"));
+        assertThatThrownBy(() -> new CloneOperation(WorktreeContext.resolve(config(wt, freePort(),
+                ServerSettings.Source.MAIN, noTools.toString()), log), log, Confirmation.NOBODY, "test").run())
+                .hasMessageContaining("holds no pg_dump and pg_restore")
+                .hasMessageContaining("-Dworktree-db.serverSource=empty");
+    }
+
+    @Test
+    void theMainWorktreeStaysOnTheMainServer() {
+        WorktreeContext ctx = WorktreeContext.resolve(config(repo.root(), 6000, ServerSettings.Source.MAIN, null), log);
+        assertThat(ctx.ownServer()).isFalse();
+        assertThat(ctx.usesMainDatabase()).isTrue();
+        assertThatThrownBy(() -> WorktreeServers.stop(ctx, log)).hasMessageContaining("only a linked worktree has");
+    }
+}
