@@ -132,6 +132,19 @@ class ServerIsolationTest {
     }
 
     @Test
+    void rewriteEnvPointsTheWorktreesEnvFileAtItsServerChangingOnlyThePort() throws Exception {
+        Path wt = repo.addWorktree(tmp.resolve("wt-env"), "feature/env");
+        int port = freePort();
+        String before = Files.readString(repo.root().resolve(".env"));
+        RewriteEnvOperation.Result r = new RewriteEnvOperation(WorktreeContext.resolve(config(wt, port,
+                ServerSettings.Source.MAIN, null), log), log).run();
+        assertThat(r.valuesChanged()).isEqualTo(1);
+        assertThat(Files.readString(wt.resolve(".env")))
+                .isEqualTo(before.replace(":" + PG.port() + "/", ":" + port + "/"));
+        assertThat(Files.readString(repo.root().resolve(".env"))).isEqualTo(before);
+    }
+
+    @Test
     void theMainWorktreeStaysOnTheMainServer() {
         WorktreeContext ctx = WorktreeContext.resolve(config(repo.root(), 6000, ServerSettings.Source.MAIN, null), log);
         assertThat(ctx.ownServer()).isFalse();
