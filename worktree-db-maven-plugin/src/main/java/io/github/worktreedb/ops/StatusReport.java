@@ -9,7 +9,7 @@ import java.util.List;
  * names, documented on the status page. No password appears anywhere in it.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"worktree", "mainDatabase", "database", "envFiles", "migrations", "seeds", "otherDatabases", "problems", "coordination"})
+@JsonPropertyOrder({"worktree", "mainDatabase", "database", "envFiles", "migrations", "seeds", "otherDatabases", "problems", "coordination", "servers"})
 public record StatusReport(
         Worktree worktree,
         MainDatabase mainDatabase,
@@ -19,7 +19,23 @@ public record StatusReport(
         Seeds seeds,
         List<OtherDatabase> otherDatabases,
         List<String> problems,
-        io.github.worktreedb.coordination.MigrationCoordination.Report coordination) {
+        io.github.worktreedb.coordination.MigrationCoordination.Report coordination,
+        List<Server> servers) {
+
+    public StatusReport(Worktree worktree, MainDatabase mainDatabase, Database database, List<EnvFile> envFiles,
+            Migrations migrations, Seeds seeds, List<OtherDatabase> otherDatabases, List<String> problems,
+            io.github.worktreedb.coordination.MigrationCoordination.Report coordination) {
+        this(worktree, mainDatabase, database, envFiles, migrations, seeds, otherDatabases, problems, coordination, null);
+    }
+
+    /**
+     * A worktree's own server ({@code isolation=server}): this worktree's first, then (with {@code all}) the others.
+     * {@code state}: {@code running}, {@code stopped}, {@code stale} (its process is gone: {@code start} restarts it)
+     * or {@code missing} (not created yet).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Server(String worktree, String branch, int port, String version, String state, Long pid, long dataBytes,
+            String dataSize, String dataDir, boolean current, boolean worktreeExists) {}
 
     /** This worktree. */
     public record Worktree(String path, String branch, boolean mainWorktree, boolean detached, String head, String mainBranch) {}

@@ -53,6 +53,54 @@ public final class WorktreeServers {
         return stopped;
     }
 
+    /** The status rows: this worktree's server first (when it has one), then with {@code all} every other one. */
+    static java.util.List<io.github.worktreedb.ops.StatusReport.Server> report(WorktreeContext ctx, boolean all) {
+        java.util.List<StatusReport.Server> out = new java.util.ArrayList<>();
+        java.util.Set<Path> live = new java.util.HashSet<>(ctx.git().liveWorktrees());
+        if (ctx.ownServer()) {
+            out.add(row(ctx.server().server(), ctx.server().port(), true, true));
+        }
+        if (all) {
+            for (WorktreeServer s : WorktreeServer.list(io.github.worktreedb.git.StateDir.of(ctx.git()), Log.NONE)) {
+                if (ctx.ownServer() && s.dir().equals(ctx.server().server().dir())) {
+                    continue;
+                }
+                out.add(row(s, 0, false, live.contains(s.worktree())));
+            }
+        }
+        return out;
+    }
+
+    private static StatusReport.Server row(WorktreeServer s, int port, boolean current, boolean worktreeExists) {
+        WorktreeServer.Status st = s.status();
+        String branch = s.marker().map(io.github.worktreedb.server.ServerMarker::branch).orElse(null);
+        return new StatusReport.Server(s.worktree().toString(), branch, st.port() > 0 ? st.port() : port, st.version(),
+                st.state().name().toLowerCase(java.util.Locale.ROOT), st.pid() > 0 ? st.pid() : null, st.dataBytes(),
+                Sizes.human(st.dataBytes()), s.dataDir().toString(), current, worktreeExists);
+    }
+
+    /** The text form of the status rows. */
+    static void render(java.util.List<StatusReport.Server> servers, java.util.List<String> out) {
+        for (StatusReport.Server s : servers) {
+            if (s.current()) {
+                out.add(String.format(java.util.Locale.ROOT, "%-15s%s", "Server", "localhost:" + s.port() + "  "
+                        + ("running".equals(s.state()) ? "[ok] running" : "[!!] " + s.state()) + (s.pid() == null ? ""
+                        : ", pid " + s.pid()) + (s.version() == null ? "" : ", PostgreSQL " + s.version())
+                        + ("missing".equals(s.state()) ? "" : ", data " + s.dataSize() + " in " + s.dataDir())));
+            }
+        }
+        if (servers.stream().anyMatch(s -> !s.current())) {
+            out.add("Worktree servers of this repository");
+            out.add("  " + String.format(java.util.Locale.ROOT, "%-7s%-9s%-9s%-10s%-9s%s", "port", "state", "pid", "data",
+                    "worktree", "branch"));
+            for (StatusReport.Server s : servers) {
+                out.add("  " + String.format(java.util.Locale.ROOT, "%-7s%-9s%-9s%-10s%-9s%s", s.port() + (s.current() ? "*"
+                        : ""), s.state(), s.pid() == null ? "-" : s.pid(), s.dataSize(), s.worktreeExists() ? "exists"
+                        : "GONE", s.branch()));
+            }
+        }
+    }
+
     static WorktreeContext.ServerTarget requireOwnServer(WorktreeContext ctx) {
         if (ctx.server() == null) {
             throw WorktreeDbException.user("This goal acts on a worktree's own server, which only a linked worktree has with -D"

@@ -230,6 +230,14 @@ public final class WorktreeServer {
                 throw WorktreeDbException.environment("Could not stop the worktree server (pid " + st.pid() + ", data " + dataDir()
                         + "): " + r.output(), null);
             }
+            // pg_ctl returns once postmaster.pid is gone; the process itself ends a moment later
+            ProcessHandle.of(st.pid()).ifPresent(h -> {
+                try {
+                    h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception ignored) {
+                    // it is stopping; nothing more to wait for
+                }
+            });
             return true;
         });
     }

@@ -145,6 +145,57 @@ class ServerIsolationTest {
     }
 
     @Test
+    void statusShowsTheServersAndCleanupRemovesExactlyTheGoneWorktreesServer() throws Exception {
+        Path a = repo.addWorktree(tmp.resolve("wt-a"), "feature/a");
+        Path b = repo.addWorktree(tmp.resolve("wt-b"), "feature/b");
+        int port = freePort();
+        WorktreeContext ca = WorktreeContext.resolve(config(a, port, ServerSettings.Source.EMPTY, null), log);
+        WorktreeContext cb = WorktreeContext.resolve(config(b, port, ServerSettings.Source.EMPTY, null), log);
+        assertThat(cb.server().port()).isEqualTo(port + 10);
+        new CloneOperation(ca, log, Confirmation.NOBODY, "test").run();
+        new CloneOperation(cb, log, Confirmation.NOBODY, "test").run();
+        long pidB = cb.server().server().status().pid();
+
+        StatusReport r = new StatusOperation(ca, log, true).run();
+        assertThat(r.servers()).extracting(StatusReport.Server::port, StatusReport.Server::state, StatusReport.Server::current)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(port, "running", true),
+                        org.assertj.core.groups.Tuple.tuple(port + 10, "running", false));
+        assertThat(r.servers().get(0).pid()).isEqualTo(ca.server().server().status().pid());
+        assertThat(r.servers().get(0).dataBytes()).isPositive();
+        assertThat(String.join("\n", StatusText.render(r))).contains("Server         localhost:" + port + "  [ok] running, pid ");
+
+        WorktreeServers.stop(ca, log);
+        StatusReport stopped = new StatusOperation(ca, log, false).run();
+        assertThat(stopped.servers().get(0).state()).isEqualTo("stopped");
+        assertThat(stopped.problems()).contains("this worktree's server (localhost:" + port + ") is stopped: run mvn "
+                + "worktree-db:start");
+        WorktreeServers.ensureRunning(ca, log, "test");
+
+        repo.git("worktree", "remove", "--force", b.toString());
+        repo.git("branch", "-D", "feature/b");
+        WorktreeDbConfig batch = WorktreeDbConfig.builder(a).isolation(Isolation.SERVER)
+                .server(new ServerSettings(port - 10, ServerSettings.Source.EMPTY, null, null)).build();
+        CleanupOperation.Result plan = new CleanupOperation(WorktreeContext.resolve(batch, log), log, Confirmation.NOBODY,
+                CleanupOperation.When.BRANCH_GONE, false).run(true);
+        assertThat(plan.servers()).singleElement().satisfies(c -> {
+            assertThat(c.worktree()).isEqualTo(b.toString());
+            assertThat(c.reason()).isEqualTo("branch feature/b is gone");
+        });
+        assertThat(plan.removedServers()).isEmpty();
+        assertThat(cb.server().server().dir()).exists();
+
+        WorktreeDbConfig yes = WorktreeDbConfig.builder(a).isolation(Isolation.SERVER).yes(true)
+                .server(new ServerSettings(port - 10, ServerSettings.Source.EMPTY, null, null)).build();
+        CleanupOperation.Result done = new CleanupOperation(WorktreeContext.resolve(yes, log), log, Confirmation.NOBODY,
+                CleanupOperation.When.BRANCH_GONE, false).run(true);
+        assertThat(done.removedServers()).hasSize(1);
+        assertThat(cb.server().server().dir()).doesNotExist();
+        assertThat(ProcessHandle.of(pidB).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(ca.server().server().status().state()).isEqualTo(WorktreeServer.State.RUNNING);
+        assertThat(query(port, main.database(), "SELECT 1")).isEqualTo("1");
+    }
+
+    @Test
     void theMainWorktreeStaysOnTheMainServer() {
         WorktreeContext ctx = WorktreeContext.resolve(config(repo.root(), 6000, ServerSettings.Source.MAIN, null), log);
         assertThat(ctx.ownServer()).isFalse();
