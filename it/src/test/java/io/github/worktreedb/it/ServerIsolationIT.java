@@ -99,28 +99,27 @@ class ServerIsolationIT {
             ProcessHandle.of(pidB).ifPresent(h -> h.onExit().join());
             MavenRunner.Result status = MavenRunner.run(b, "worktree-db:status");
             assertThat(status.log()).contains("Server         localhost:" + pb + "  [!!] stale");
+            // a foreign process took the port meanwhile: refused, naming the port and the process
+            try (ServerSocket foreign = new ServerSocket(pb, 50, InetAddress.getByName("127.0.0.1"))) {
+                MavenRunner.Result refused = MavenRunner.run(b, "worktree-db:start");
+                MavenRunner.assertCleanFailure(refused, "Port " + pb + " is in use by pid " + ProcessHandle.current().pid());
+            }
             MavenRunner.Result restart = MavenRunner.run(b, "worktree-db:start");
             assertThat(restart.succeeded()).as(restart.log()).isTrue();
             assertThat(restart.log()).contains("process " + pidB + " is gone");
             assertThat(pid(servers, b)).isNotEqualTo(pidB);
             assertThat(query(s, pb, "SELECT 1")).isEqualTo("1");
 
-            // a foreign process on c's port: refused, naming the port and the process
-            assertThat(MavenRunner.run(c, "worktree-db:stop").succeeded()).isTrue();
-            try (ServerSocket foreign = new ServerSocket(pc, 50, InetAddress.getByName("127.0.0.1"))) {
-                MavenRunner.Result refused = MavenRunner.run(c, "worktree-db:start");
-                MavenRunner.assertCleanFailure(refused, "Port " + pc + " is in use by pid " + ProcessHandle.current().pid());
-            }
-
-            // cleanup: c's worktree and branch are gone; exactly its server is removed
+            // cleanup: c's worktree and branch are gone; exactly its (running) server is stopped and removed
             s.repo.git("worktree", "remove", "--force", c.toString());
             s.repo.git("branch", "-D", "feature/c");
             Path cDir = dataOf(servers, c).getParent();
-            assertThat(cDir).exists();
+            long pidC = pid(servers, c);
             MavenRunner.Result cleanup = MavenRunner.run(a, "worktree-db:cleanup", "-Dworktree-db.yes=true");
             assertThat(cleanup.succeeded()).as(cleanup.log()).isTrue();
             assertThat(cleanup.log()).contains("Removed server localhost:" + pc);
             assertThat(cDir).doesNotExist();
+            assertThat(ProcessHandle.of(pidC).map(ProcessHandle::isAlive).orElse(false)).isFalse();
             assertThat(dataOf(servers, a)).exists();
             assertThat(dataOf(servers, b)).exists();
             assertThat(query(s, pa, "SELECT 1")).isEqualTo("1");

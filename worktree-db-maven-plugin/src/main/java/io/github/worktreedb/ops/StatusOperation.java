@@ -86,7 +86,7 @@ public final class StatusOperation {
                     marker.map(Marker::version).orElse(null), exists ? catalog.sessions(ctx.database()).size() : null);
             migrations = migrations(exists, problems);
             seeds = exists ? seeds(problems) : new StatusReport.Seeds(List.of(), seedNames(), List.of());
-            if (all) {
+            if (all && !ctx.ownServer()) { // isolation=server: the servers are listed instead
                 others = others(conn);
             }
         } catch (SQLException e) {
