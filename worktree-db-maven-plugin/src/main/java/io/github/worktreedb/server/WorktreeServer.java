@@ -434,8 +434,18 @@ public final class WorktreeServer {
 
     /** The programs this server was made or last started with, if they are still there. */
     public Optional<PgBinaries> recordedBinaries() {
-        return marker().flatMap(m -> m.bin() == null ? Optional.empty()
-                : PgBinaries.probe(Path.of(m.bin()), "recorded in " + dir.resolve(ServerMarker.FILE)));
+        // the marker says which version they are: no process is started to ask (a start is meant to take well under a second)
+        return marker().flatMap(m -> {
+            if (m.bin() == null || m.version() == null) {
+                return Optional.empty();
+            }
+            Path bin = Path.of(m.bin());
+            if (!Files.isExecutable(bin.resolve("postgres")) || !Files.isExecutable(bin.resolve("pg_ctl"))) {
+                return Optional.empty();
+            }
+            return Optional.of(new PgBinaries(bin, m.version(), ZonkyBinaries.parseMajor(m.version()), "recorded in "
+                    + dir.resolve(ServerMarker.FILE)));
+        });
     }
 
     private String logTail() {

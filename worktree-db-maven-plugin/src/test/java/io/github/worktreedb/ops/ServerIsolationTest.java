@@ -104,6 +104,18 @@ class ServerIsolationTest {
         assertThat(ctx.server().server().status().state()).isEqualTo(WorktreeServer.State.STOPPED);
         assertThat(WorktreeServers.ensureRunning(ctx, log, "test").started()).isTrue();
         assertThat(query(port, main.database(), "SELECT count(*) FROM customer")).isEqualTo("500");
+
+        // reset acts on the worktree's server: main is copied into it again, and the change made there is gone
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://localhost:" + port + "/" + main.database(),
+                main.role(), main.password()); Statement st = c.createStatement()) {
+            st.execute("DELETE FROM customer WHERE id > 100");
+        }
+        WorktreeDbConfig yes = WorktreeDbConfig.builder(wt).isolation(Isolation.SERVER).portStep(10).yes(true)
+                .server(new ServerSettings(port - 10, ServerSettings.Source.MAIN, null, null)).build();
+        assertThat(new ResetOperation(WorktreeContext.resolve(yes, log), log, Confirmation.NOBODY, "test").run().done())
+                .isTrue();
+        assertThat(query(port, main.database(), "SELECT count(*) FROM customer")).isEqualTo("500");
+        assertThat(PG.queryIn(main.database(), "SELECT count(*) FROM customer")).isEqualTo("500");
     }
 
     @Test
