@@ -182,6 +182,11 @@ class CoordinationIT {
         assertThat(text.log()).contains("Coordination  (isolation=shared)")
                 .contains("V5: here V5__a_feature.sql, applied to the shared database from feat/b (worktree " + bPath)
                 .contains("V5 V5__b_feature.sql  feat/b, ")
-                .contains("this worktree uses the main database");
+                .contains("this worktree uses the main database")
+                // said once, under Coordination: not as "merge main" or as Flyway's changed checksum
+                .contains("[ok] applied from other worktrees, accepted (see Coordination)")
+                .doesNotContain("missing in this branch (merge main)")
+                .doesNotContain("checksum changed since applied");
+        assertThat(JSON.readTree(status.log()).at("/migrations/checksumMismatch")).isEmpty();
     }
 }

@@ -98,14 +98,16 @@ class ProductionIT {
                 .contains("\"goal\":\"migrate\",\"database\":\"" + target + "\",\"outcome\":\"declined\"")
                 .contains("\"outcome\":\"applied\",\"detail\":\"1 migration(s), now at version 3\",\"versions\":[\"V3\"],"
                         + "\"protectedDatabase\":true")
-                .contains("\"agent\":\"Claude Code (CLAUDECODE)\"");
+                .contains("\"agent\":\"Claude Code (CLAUDECODE)\"")
+                .contains("\"goal\":\"cleanup\",\"database\":\"" + target + "\",\"outcome\":\"refused\"");
         assertThat(Files.readString(wt.resolve("target/audit.jsonl"))).as("the CI artifact")
                 .contains("\"goal\":\"reset\",\"database\":\"" + target + "\",\"outcome\":\"refused\"");
         assertThat(PG.queryIn(target, "SELECT string_agg(goal || ':' || outcome, ',' ORDER BY id) FROM worktree_db.audit"))
                 .as("the record inside the protected database").isEqualTo(
-                        "protect:protected,reset:refused,clone:refused,migrate:declined,migrate:declined,migrate:applied");
+                        "protect:protected,reset:refused,clone:refused,cleanup:refused,migrate:declined,migrate:declined,"
+                                + "migrate:applied");
         assertThat(PG.queryIn(target, "SELECT count(*) FROM worktree_db.audit WHERE git_commit IS NOT NULL AND os_user IS NOT NULL"))
-                .isEqualTo("6");
+                .isEqualTo("7");
 
         MavenRunner.Result keep = MavenRunner.run(wt, "worktree-db:unprotect", "-Dworktree-db.yes=true");
         assertThat(keep.log()).contains("Not done: " + target + " is protected");

@@ -34,6 +34,7 @@ import java.util.List;
  * @param pgBin directory of pg_dump and pg_restore for dump-based copies, or {@code null} to search
  * @param isolation how worktrees are kept apart: a database each, or all on the main database
  * @param safety target, name-bound consent, lock safety, lint, rehearsal and audit
+ * @param snapshots the snapshot's name, how many are kept, and whether migrate and reset take one first
  * @param server {@code isolation=server}: port, source and PostgreSQL version of worktree servers
  */
 public record WorktreeDbConfig(
@@ -64,6 +65,7 @@ public record WorktreeDbConfig(
         String pgBin,
         Isolation isolation,
         SafetySettings safety,
+        SnapshotSettings snapshots,
         ServerSettings server) {
 
     public static final List<String> DEFAULT_ENV_FILES = List.of(".env", "backend/.env", "frontend/.env.local");
@@ -79,6 +81,7 @@ public record WorktreeDbConfig(
         seed = seed == null ? SeedSettings.defaults(baseDir) : seed;
         isolation = isolation == null ? Isolation.DATABASE : isolation;
         safety = safety == null ? SafetySettings.defaults() : safety;
+        snapshots = snapshots == null ? SnapshotSettings.defaults() : snapshots;
         server = server == null ? ServerSettings.defaults() : server;
     }
 
@@ -116,6 +119,7 @@ public record WorktreeDbConfig(
         private String pgBin;
         private Isolation isolation;
         private SafetySettings safety;
+        private SnapshotSettings snapshots;
         private ServerSettings server;
 
         private Builder(Path baseDir) {
@@ -148,6 +152,7 @@ public record WorktreeDbConfig(
         public Builder pgBin(String v) { pgBin = v; return this; }
         public Builder isolation(Isolation v) { isolation = v; return this; }
         public Builder safety(SafetySettings v) { safety = v; return this; }
+        public Builder snapshots(SnapshotSettings v) { snapshots = v; return this; }
         public Builder server(ServerSettings v) { server = v; return this; }
 
         public WorktreeDbConfig build() {
@@ -155,7 +160,7 @@ public record WorktreeDbConfig(
                     credentialsOrigin, namePattern, blankToNull(database), blankToNull(mainBranch), strategy, force,
                     terminateConnections, yes, interactive, dryRun, maintenanceDatabase, connectTimeout, ports, portStep,
                     blankToNull(overrideEnvFile), migration, seed, allowRemote, fromEmpty,
-                    blankToNull(pgBin), isolation, safety, server);
+                    blankToNull(pgBin), isolation, safety, snapshots, server);
         }
 
         private static String blankToNull(String s) {

@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.postgresql.util.PSQLException;
 
@@ -69,7 +70,8 @@ public final class SeedOperation {
                 continue;
             }
             try (Stream<Path> files = Files.list(dir)) {
-                files.filter(f -> f.getFileName().toString().endsWith(".sql") && Files.isRegularFile(f))
+                files.filter(f -> (f.getFileName().toString().endsWith(".sql")
+                        || f.getFileName().toString().endsWith(".dump")) && Files.isRegularFile(f))
                         .forEach(f -> out.add(new SeedFile(f.getFileName().toString(), f)));
             } catch (IOException e) {
                 throw WorktreeDbException.user("Cannot list the seed directory " + dir + ": " + e.getMessage());
@@ -203,6 +205,10 @@ public final class SeedOperation {
     }
 
     private void apply(Connection conn, String table, SeedFile f) throws SQLException {
+        if (f.name().endsWith(".dump")) {
+            applyDump(conn, table, f);
+            return;
+        }
         String sql;
         try {
             sql = Files.readString(f.path(), StandardCharsets.UTF_8);
@@ -246,6 +252,54 @@ public final class SeedOperation {
         }
     }
 
+    /**
+     * A data-only export ({@code export -Dworktree-db.exportType=data}) as a seed file: checked like a data import (it
+     * must fit the tables), its rows loaded and the history row written in one transaction.
+     */
+    private void applyDump(Connection conn, String table, SeedFile f) throws SQLException {
+        long start = System.nanoTime();
+        Catalog catalog = new Catalog(conn);
+        io.github.worktreedb.transfer.FileTransfer transfer = new io.github.worktreedb.transfer.FileTransfer(
+                io.github.worktreedb.transfer.CopyEngine.Settings.of(ctx.config()), log,
+                new io.github.worktreedb.transfer.ProgressLog(log));
+        io.github.worktreedb.postgres.ClientTools.Tools tools = transfer.tools(catalog.serverVersionNum() / 10000,
+                catalog.serverVersion());
+        io.github.worktreedb.transfer.DumpFile dump = new io.github.worktreedb.transfer.DumpFile(f.path());
+        io.github.worktreedb.transfer.ImportCheck check = io.github.worktreedb.transfer.ImportCheck.ofFile(dump, tools);
+        if (check.type() != io.github.worktreedb.transfer.ExportType.DATA) {
+            throw WorktreeDbException.user("Seed " + f.path() + " is a " + check.type().id() + " dump; a seed file must be "
+                    + "a data-only export (mvn worktree-db:export -D" + PropertyNames.EXPORT_TYPE + "=data).");
+        }
+        check.against(dump, conn, catalog.serverVersionNum(), catalog.serverVersion(), conn, ctx.databaseSpec().database(),
+                Optional.empty());
+        boolean autoCommit = conn.getAutoCommit();
+        conn.setAutoCommit(false);
+        try {
+            long rows = transfer.loadData(tools, conn, dump, check.manifest());
+            int ms = (int) ((System.nanoTime() - start) / 1_000_000);
+            try (PreparedStatement ps = conn.prepareStatement(catalog.sql("INSERT INTO %I (file, checksum, execution_ms) "
+                    + "VALUES (?, ?, ?) ON CONFLICT (file) DO UPDATE SET checksum = excluded.checksum, applied_at = now(), "
+                    + "execution_ms = excluded.execution_ms", table))) {
+                ps.setString(1, f.name());
+                ps.setString(2, checksum(f.path()));
+                ps.setInt(3, ms);
+                ps.executeUpdate();
+            }
+            conn.commit();
+            log.info("Applied seed " + f.name() + " (" + rows + " row(s)) in " + ms + " ms");
+        } catch (SQLException | RuntimeException e) {
+            conn.rollback();
+            if (e instanceof WorktreeDbException w) {
+                throw w;
+            }
+            throw WorktreeDbException.user("Seed " + f.path() + " failed: " + Secrets.redact(firstLine(e.getMessage()),
+                    ctx.main().spec().password()) + ". It was rolled back; the seed files before it stay applied, the ones "
+                    + "after it were not run.");
+        } finally {
+            conn.setAutoCommit(autoCommit);
+        }
+    }
+
     /** The file line of the error: the statement's first line, plus PostgreSQL's position inside the statement. */
     static int lineOf(SqlFiles.Statement s, SQLException e) {
         if (s == null) {
@@ -265,7 +319,11 @@ public final class SeedOperation {
 
     static String checksum(Path file) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            try (java.io.InputStream in = new java.security.DigestInputStream(Files.newInputStream(file), md)) {
+                in.transferTo(java.io.OutputStream.nullOutputStream()); // streamed: a data-only dump may be large
+            }
+            return HexFormat.of().formatHex(md.digest());
         } catch (IOException e) {
             throw WorktreeDbException.user("Cannot read the seed file " + file + ": " + e.getMessage());
         } catch (NoSuchAlgorithmException e) {

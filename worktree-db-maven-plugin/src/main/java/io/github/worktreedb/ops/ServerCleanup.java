@@ -50,7 +50,8 @@ final class ServerCleanup {
                 continue;
             }
             long bytes = s.status().dataBytes();
-            out.add(new CleanupOperation.Candidate(name, bytes, Sizes.human(bytes), reason, m.branch(), m.worktree(), 0));
+            out.add(new CleanupOperation.Candidate(name, bytes, Sizes.human(bytes), reason, m.branch(), m.worktree(), 0,
+                    null));
         }
         return out;
     }

@@ -64,6 +64,7 @@ public final class StatusOperation {
         StatusReport.Migrations migrations;
         StatusReport.Seeds seeds;
         List<StatusReport.OtherDatabase> others = null;
+        List<StatusReport.Snapshot> snapshots = null;
         List<StatusReport.Server> servers = ctx.ownServer() || all ? WorktreeServers.report(ctx, all) : null;
         boolean serverDown = ctx.ownServer() && servers != null && !servers.isEmpty()
                 && !"running".equals(servers.get(0).state());
@@ -86,6 +87,7 @@ public final class StatusOperation {
                     marker.map(Marker::version).orElse(null), exists ? catalog.sessions(ctx.database()).size() : null);
             migrations = migrations(exists, problems);
             seeds = exists ? seeds(problems) : new StatusReport.Seeds(List.of(), seedNames(), List.of());
+            snapshots = snapshots(conn);
             if (all && !ctx.ownServer()) { // isolation=server: the servers are listed instead
                 others = others(conn);
             }
@@ -96,8 +98,11 @@ public final class StatusOperation {
             problems.add("the database " + ctx.database() + " does not exist: run mvn worktree-db:clone");
         }
         var coordination = io.github.worktreedb.coordination.MigrateChecks.report(ctx, lastInfo);
-        addMigrationProblems(migrations, seeds, database.exists() && !ctx.usesMainDatabase(), problems,
-                ctx.config().isolation() == io.github.worktreedb.config.Isolation.SHARED);
+        boolean shared = ctx.config().isolation() == io.github.worktreedb.config.Isolation.SHARED;
+        if (shared && coordination != null) {
+            migrations = withoutCollisions(migrations, coordination);
+        }
+        addMigrationProblems(migrations, seeds, database.exists() && !ctx.usesMainDatabase(), problems, shared);
         problems.addAll(io.github.worktreedb.coordination.CoordinationText.problems(coordination));
         for (StatusReport.EnvFile f : envFiles) {
             if ("main".equals(f.pointsAt()) && !ctx.usesMainDatabase()) {
@@ -109,8 +114,23 @@ public final class StatusOperation {
                         + "at " + ctx.database() + ")");
             }
         }
-        return new StatusReport(worktree, mainDb, database, envFiles, migrations, seeds, others, problems, coordination,
-                servers);
+        return new StatusReport(worktree, mainDb, database, envFiles, migrations, seeds, snapshots, others, problems,
+                coordination, servers);
+    }
+
+    /**
+     * In a shared database a version another worktree applied with another script is a collision, said under
+     * Coordination with both files and who applied it; Flyway sees the same thing as a changed checksum. It is said
+     * once, where the fix is.
+     */
+    private static StatusReport.Migrations withoutCollisions(StatusReport.Migrations m,
+            io.github.worktreedb.coordination.MigrationCoordination.Report c) {
+        Set<String> colliding = new java.util.HashSet<>();
+        c.collisions().forEach(x -> colliding.add("V" + x.version() + " "));
+        List<String> changed = m.checksumMismatch().stream()
+                .filter(item -> colliding.stream().noneMatch(item::startsWith)).toList();
+        return new StatusReport.Migrations(m.currentVersion(), m.applied(), m.pending(), m.ignored(), m.failed(),
+                m.missingLocally(), changed, m.onMainNotHere(), m.versionCollisions(), m.note());
     }
 
     /** Every finding that needs doing, with what to do. */
@@ -355,6 +375,16 @@ public final class StatusOperation {
 
     private List<String> seedNames() {
         return SeedOperation.files(ctx.config().seed()).stream().map(SeedOperation.SeedFile::name).toList();
+    }
+
+    private List<StatusReport.Snapshot> snapshots(Connection conn) throws SQLException {
+        List<StatusReport.Snapshot> out = new ArrayList<>();
+        for (Snapshots.Snap s : Snapshots.of(conn, ctx, ctx.database())) {
+            Marker.Snapshot saved = s.marker().snapshot();
+            out.add(new StatusReport.Snapshot(saved.name(), s.database(), s.marker().createdAt(), s.sizeBytes(),
+                    Sizes.human(s.sizeBytes()), saved.flywayVersion(), saved.seeds()));
+        }
+        return out;
     }
 
     private List<StatusReport.OtherDatabase> others(Connection conn) throws SQLException {

@@ -36,6 +36,11 @@ public final class Catalog {
         this.conn = conn;
     }
 
+    /** The maintenance session this catalog works on. */
+    public Connection connection() {
+        return conn;
+    }
+
     /** An open session on a database. */
     public record Session(int pid, String user, String application, String client, OffsetDateTime since, String state) {
         public String describe() {

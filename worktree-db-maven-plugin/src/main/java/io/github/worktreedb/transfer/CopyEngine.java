@@ -227,6 +227,40 @@ public final class CopyEngine {
         return new Copied(used, bytes, elapsed(start));
     }
 
+    /** Fills an empty database made for a {@link #fill}: a restore from a file. */
+    @FunctionalInterface
+    public interface Filler {
+        void fill(Endpoint temp) throws SQLException;
+    }
+
+    /**
+     * Like {@link #replace} (or {@link #copy} when {@code exists} is false), with the temporary database filled by
+     * {@code filler} instead of copied: made empty from template0 under {@link #tempName} with an {@code in-progress}
+     * marker, filled, then swapped in (or renamed) with {@code marker} in one transaction. A filler that fails, a server
+     * that stops or a build that is killed leaves the target as it was; the next run drops the leftover.
+     */
+    public Copied fill(Catalog catalog, Endpoint target, boolean exists, String owner, Marker marker, Filler filler)
+            throws SQLException {
+        long start = System.nanoTime();
+        String temp = tempName(target.database());
+        catalog.abortWhenClientLeaves();
+        catalog.createEmptyFrom(temp, "template0", owner);
+        catalog.setComment(temp, marker.as(Marker.Kind.IN_PROGRESS, CopyMethod.IMPORT.label()).toJson());
+        try {
+            filler.fill(target.withDatabase(temp));
+        } catch (RuntimeException | SQLException e) {
+            dropQuietly(catalog, temp);
+            throw e;
+        }
+        Marker done = marker.as(Marker.Kind.WORKTREE, CopyMethod.IMPORT.label());
+        if (exists) {
+            swap(catalog, temp, target.database(), done);
+        } else {
+            finish(catalog, temp, target.database(), done);
+        }
+        return new Copied(CopyMethod.IMPORT, catalog.size(target.database()), elapsed(start));
+    }
+
     /** Creates {@code target} empty (owned by {@code owner}) and marks it: {@code reset -Dworktree-db.fromEmpty}. */
     public Copied createEmpty(Catalog catalog, Endpoint target, String owner, Marker marker) throws SQLException {
         long start = System.nanoTime();

@@ -16,7 +16,9 @@ public enum CopyMethod {
     /** {@code pg_dump | pg_restore} into a temporary database: no exclusive access needed, any two servers. */
     DUMP("dump", null),
     /** An empty database ({@code reset -Dworktree-db.fromEmpty}). */
-    EMPTY("empty", null);
+    EMPTY("empty", null),
+    /** Restored from a dump file ({@code import}). */
+    IMPORT("import", null);
 
     private final String label;
     private final Catalog.TemplateStrategy templateStrategy;

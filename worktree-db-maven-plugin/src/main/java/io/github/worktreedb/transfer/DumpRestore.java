@@ -126,7 +126,7 @@ final class DumpRestore {
         }
     }
 
-    private static List<String> connection(Endpoint e) {
+    static List<String> connection(Endpoint e) {
         ConnectionSpec spec = e.connector().spec();
         ConnectionSpec.HostPort hp = spec.primary();
         return List.of("--no-password", "-h", hp.host(), "-p", Integer.toString(hp.port()), "-U",
@@ -134,6 +134,11 @@ final class DumpRestore {
     }
 
     private void environment(ProcessBuilder pb, ConnectionSpec spec) {
+        environment(pb, spec, settings);
+    }
+
+    /** The environment of a client tool: the password in {@code PGPASSWORD} (never on the command line), a timeout. */
+    static void environment(ProcessBuilder pb, ConnectionSpec spec, CopyEngine.Settings settings) {
         Map<String, String> env = pb.environment();
         env.remove("PGSERVICE");
         if (spec.password() != null) {

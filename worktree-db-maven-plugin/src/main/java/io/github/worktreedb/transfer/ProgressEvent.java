@@ -12,8 +12,13 @@ import java.time.Duration;
  * @param done how much is done so far
  * @param total how much there is in all, or -1 when not known
  * @param elapsed since {@link Phase#STARTED}
+ * @param step where the work is inside its phase ({@code data, 12/40 items}), or {@code null}
  */
-public record ProgressEvent(Phase phase, String subject, Unit unit, long done, long total, Duration elapsed) {
+public record ProgressEvent(Phase phase, String subject, Unit unit, long done, long total, Duration elapsed, String step) {
+
+    public ProgressEvent(Phase phase, String subject, Unit unit, long done, long total, Duration elapsed) {
+        this(phase, subject, unit, done, total, elapsed, null);
+    }
 
     /** The life of one piece of work: one STARTED, any number of RUNNING, one FINISHED (also on failure). */
     public enum Phase {

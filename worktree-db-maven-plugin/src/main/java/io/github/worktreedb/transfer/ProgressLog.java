@@ -59,7 +59,11 @@ public final class ProgressLog implements ProgressListener {
 
     /** {@code   shop_feature_x: 120.0 MB of about 1.0 GB (12%), 40.0 MB/s, about 22 s left}. */
     static String line(ProgressEvent e) {
-        StringBuilder b = new StringBuilder("  ").append(e.subject()).append(": ").append(amount(e.unit(), e.done()));
+        StringBuilder b = new StringBuilder("  ").append(e.subject()).append(": ");
+        if (e.step() != null) {
+            b.append(e.step()).append(", ");
+        }
+        b.append(amount(e.unit(), e.done()));
         if (e.total() > 0) {
             b.append(" of about ").append(amount(e.unit(), e.total()))
                     .append(String.format(Locale.ROOT, " (%d%%)", Math.round(e.fraction() * 100)));

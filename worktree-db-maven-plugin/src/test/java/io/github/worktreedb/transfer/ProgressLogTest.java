@@ -42,4 +42,26 @@ class ProgressLogTest {
         at(2, ProgressEvent.Phase.FINISHED, 100 * MB);
         assertThat(log.lines()).isEmpty();
     }
+
+    @Test
+    void aToolsVerboseLinesBecomeItemsAndTheRowsOfTheTablesItStarted() {
+        java.util.List<ProgressEvent> events = new java.util.ArrayList<>();
+        TransferWatch w = new TransferWatch("import shop.dump", "restore", 5,
+                java.util.Map.of("public.customer", 1000L, "public.orders", 5000L), events::add);
+        w.line("pg_restore: creating TABLE \"public.customer\"");
+        w.line("pg_restore: creating TABLE \"public.orders\"");
+        w.line("pg_restore: processing data for table \"public.customer\"");
+        w.line("pg_restore: error: could not execute query: ERROR:  disk full");
+        w.poll(null, "shop"); // no session: the rows of the tables started, taken as done
+        assertThat(events).singleElement().satisfies(e -> {
+            assertThat(e.step()).isEqualTo("restore, 3/5 items");
+            assertThat(e.done()).isEqualTo(1000);
+            assertThat(e.total()).isEqualTo(6000);
+        });
+        assertThat(w.errors()).isEqualTo("pg_restore: error: could not execute query: ERROR:  disk full");
+        assertThat(ProgressLog.line(new ProgressEvent(ProgressEvent.Phase.RUNNING, "import shop.dump", ProgressEvent.Unit.ROWS,
+                3000, 6000, Duration.ofSeconds(3), "restore, 3/5 items")))
+                .isEqualTo("  import shop.dump: restore, 3/5 items, 3000 rows of about 6000 rows (50%), 1000 rows/s, "
+                        + "about 3 s left");
+    }
 }

@@ -1,5 +1,6 @@
 package io.github.worktreedb.it.bench;
 
+import io.github.worktreedb.config.SnapshotSettings;
 import io.github.worktreedb.config.Strategy;
 import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
@@ -7,13 +8,22 @@ import io.github.worktreedb.core.WorktreeDbException;
 import io.github.worktreedb.it.MavenRunner;
 import io.github.worktreedb.it.Sample;
 import io.github.worktreedb.ops.CloneOperation;
+import io.github.worktreedb.ops.ExportOperation;
+import io.github.worktreedb.ops.ImportOperation;
 import io.github.worktreedb.ops.Confirmation;
 import io.github.worktreedb.ops.ResetOperation;
+import io.github.worktreedb.ops.RestoreOperation;
+import io.github.worktreedb.ops.SnapshotOperation;
+import io.github.worktreedb.ops.Snapshots;
 import io.github.worktreedb.ops.StatusOperation;
 import io.github.worktreedb.ops.WorktreeContext;
 import io.github.worktreedb.postgres.ClientTools;
 import io.github.worktreedb.testing.GitRepo;
 import io.github.worktreedb.testing.TestPostgres;
+import io.github.worktreedb.transfer.ExportType;
+import io.github.worktreedb.transfer.FileTransfer;
+import io.github.worktreedb.transfer.ProgressListener;
+import io.github.worktreedb.transfer.ProgressLog;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +55,8 @@ import java.util.regex.Pattern;
  * order is shuffled (the same seeds every run), each method after an untimed CHECKPOINT and {@code sync}, times:
  * raw {@code CREATE DATABASE ... STRATEGY WAL_LOG} and {@code FILE_COPY} (and, on PostgreSQL 18+, FILE_COPY with
  * {@code file_copy_method = clone}), {@code pg_dump | pg_restore}, the plugin's clone in-process (no Maven start-up) and
- * as {@code mvn worktree-db:clone}, {@code reset}, {@code status}, and four clones at once. It prints medians as a
+ * as {@code mvn worktree-db:clone}, {@code reset}, {@code status}, four clones at once, and {@code export}/{@code import}
+ * (full, with and without progress) next to raw {@code pg_dump -Fc} and {@code pg_restore -j} of the same format. It prints medians as a
  * Markdown table (ratios against the best raw strategy) and writes it to {@code bench.out}.
  *
  * <p>Settings (system properties): {@code bench.sizes} (MB, default {@code 20,200,1000}), {@code bench.rounds} (3),
@@ -162,11 +173,27 @@ public final class Benchmark {
             methods.add(new Method("pg_dump \\| pg_restore", () -> dumpRestore(main)));
         }
         methods.add(new Method("plugin clone (in-process)", () -> pluginClone(single, label)));
+        Path fullDump = work.resolve(main).resolve("full.dump");
+        if (dumpTools != null) {
+            // export/import: the same format (custom) and parallelism as the raw tools; the import's file is written once
+            new ExportOperation(context(repo.root()), Log.NONE, "bench", ProgressListener.NONE).run(ExportType.FULL,
+                    fullDump.toString());
+            Path scratch = work.resolve(main).resolve("scratch.dump");
+            methods.add(new Method("raw pg_dump -Fc to a file", () -> rawDump(main, scratch)));
+            methods.add(new Method("plugin export full (progress on)", () -> export(repo.root(), scratch, true)));
+            methods.add(new Method("plugin export full (progress off)", () -> export(repo.root(), scratch, false)));
+            methods.add(new Method("raw pg_restore -j" + FileTransfer.jobs() + " into a new database",
+                    () -> rawRestore(main, fullDump)));
+            methods.add(new Method("plugin import full (progress on)", () -> importFull(single, fullDump, true)));
+            methods.add(new Method("plugin import full (progress off)", () -> importFull(single, fullDump, false)));
+        }
         if (maven) {
             methods.add(new Method("plugin clone (mvn worktree-db:clone, wall)", () -> mavenClone(viaMaven, label)));
             methods.add(new Method("mvn validate (Maven start-up alone)", () -> mavenValidate(viaMaven)));
         }
         methods.add(new Method("plugin reset", () -> reset(single)));
+        methods.add(new Method("plugin snapshot", () -> snapshot(single)));
+        methods.add(new Method("plugin restore", () -> restore(single)));
         methods.add(new Method("plugin status", () -> status(single)));
         methods.add(new Method("4 plugin clones at once (wall)", () -> parallelClones(parallel)));
 
@@ -194,6 +221,7 @@ public final class Benchmark {
         for (Path p : parallel) {
             dropWorktreeDb(p);
         }
+        dropSnapshots(single);
         dropWorktreeDb(single);
         dropWorktreeDb(viaMaven);
         pg.dropDatabase(main);
@@ -344,6 +372,55 @@ public final class Benchmark {
         return s;
     }
 
+    private double rawDump(String main, Path file) throws Exception {
+        long t = System.nanoTime();
+        ProcessBuilder pb = new ProcessBuilder(dumpTools.pgDump().toString(), "-Fc", "--no-owner", "--no-privileges",
+                "--no-password", "-h", "localhost", "-p", Integer.toString(pg.port()), "-U", ROLE, "--dbname", main,
+                "--file", file.toString()).redirectErrorStream(true);
+        pb.environment().put("PGPASSWORD", PASSWORD);
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("pg_dump failed: " + output);
+        }
+        return (System.nanoTime() - t) / 1e9;
+    }
+
+    private double export(Path mainWorktree, Path file, boolean progress) {
+        long t = System.nanoTime();
+        new ExportOperation(context(mainWorktree), Log.NONE, "bench", progress ? new ProgressLog(Log.NONE)
+                : ProgressListener.NONE).run(ExportType.FULL, file.toString());
+        return (System.nanoTime() - t) / 1e9;
+    }
+
+    private double rawRestore(String main, Path file) throws Exception {
+        String copy = main + "_restore";
+        pg.dropDatabase(copy);
+        long t = System.nanoTime();
+        try (Connection c = pg.connect("postgres", ROLE, PASSWORD); Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + copy + " TEMPLATE template0");
+        }
+        ProcessBuilder pb = new ProcessBuilder(dumpTools.pgRestore().toString(), "--exit-on-error", "--no-owner",
+                "--no-privileges", "--jobs=" + FileTransfer.jobs(), "--no-password", "-h", "localhost", "-p",
+                Integer.toString(pg.port()), "-U", ROLE, "--dbname", copy, file.toString()).redirectErrorStream(true);
+        pb.environment().put("PGPASSWORD", PASSWORD);
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("pg_restore failed: " + output);
+        }
+        double s = (System.nanoTime() - t) / 1e9;
+        pg.dropDatabase(copy);
+        return s;
+    }
+
+    private double importFull(Path worktree, Path file, boolean progress) {
+        long t = System.nanoTime();
+        new ImportOperation(context(worktree), Log.NONE, Confirmation.NOBODY, "bench", progress ? new ProgressLog(Log.NONE)
+                : ProgressListener.NONE).run(file.toString());
+        return (System.nanoTime() - t) / 1e9;
+    }
+
     private double pluginClone(Path worktree, String label) {
         dropWorktreeDb(worktree);
         long t = System.nanoTime();
@@ -376,6 +453,42 @@ public final class Benchmark {
         long t = System.nanoTime();
         new ResetOperation(context(worktree), Log.NONE, Confirmation.NOBODY, "bench").run();
         return (System.nanoTime() - t) / 1e9;
+    }
+
+    /** {@code snapshot} of the worktree database (made first when a method before dropped it), none kept before. */
+    private double snapshot(Path worktree) {
+        WorktreeContext ctx = snapshotContext(worktree);
+        if (!pg.exists(ctx.database())) {
+            pluginClone(worktree, currentLabel);
+        }
+        dropSnapshots(worktree);
+        long t = System.nanoTime();
+        new SnapshotOperation(ctx, Log.NONE, "bench").run();
+        return (System.nanoTime() - t) / 1e9;
+    }
+
+    /** {@code restore} of the snapshot {@code bench} (taken first, untimed, when there is none) over the worktree database. */
+    private double restore(Path worktree) {
+        WorktreeContext ctx = snapshotContext(worktree);
+        if (!pg.exists(ctx.database())) {
+            pluginClone(worktree, currentLabel);
+        }
+        if (!pg.exists(Snapshots.databaseName(ctx.database(), "bench"))) {
+            new SnapshotOperation(ctx, Log.NONE, "bench").run();
+        }
+        long t = System.nanoTime();
+        new RestoreOperation(ctx, Log.NONE, Confirmation.NOBODY).run();
+        return (System.nanoTime() - t) / 1e9;
+    }
+
+    private WorktreeContext snapshotContext(Path worktree) {
+        WorktreeDbConfig config = WorktreeDbConfig.builder(worktree).strategy(Strategy.AUTO).yes(true)
+                .snapshots(new SnapshotSettings("bench", 0, false)).build();
+        return WorktreeContext.resolve(config, Log.NONE);
+    }
+
+    private void dropSnapshots(Path worktree) {
+        pg.dropDatabase(Snapshots.databaseName(context(worktree).database(), "bench"));
     }
 
     private double status(Path worktree) {
@@ -551,7 +664,8 @@ public final class Benchmark {
                 if (name.equals("plugin clone (in-process)") && strategies.containsKey(label)) {
                     name += ", auto chose " + strategies.get(label);
                 }
-                boolean ratio = name.startsWith("plugin clone") || name.startsWith("raw ") || name.startsWith("pg_dump");
+                boolean ratio = name.startsWith("plugin clone") || name.startsWith("plugin snapshot") || name.startsWith("plugin restore")
+                        || name.startsWith("raw ") || name.startsWith("pg_dump");
                 sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.3f–%.3f | %s | %s |%n", size, name, median(v),
                         v.stream().mapToDouble(Double::doubleValue).min().orElse(0),
                         v.stream().mapToDouble(Double::doubleValue).max().orElse(0),

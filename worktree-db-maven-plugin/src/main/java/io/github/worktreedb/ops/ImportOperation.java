@@ -1,0 +1,183 @@
+package io.github.worktreedb.ops;
+
+import io.github.worktreedb.config.PropertyNames;
+import io.github.worktreedb.core.Log;
+import io.github.worktreedb.core.Secrets;
+import io.github.worktreedb.core.WorktreeDbException;
+import io.github.worktreedb.postgres.Catalog;
+import io.github.worktreedb.postgres.ClientTools;
+import io.github.worktreedb.postgres.DatabaseLock;
+import io.github.worktreedb.postgres.Marker;
+import io.github.worktreedb.transfer.CopyEngine;
+import io.github.worktreedb.transfer.DumpFile;
+import io.github.worktreedb.transfer.ExportType;
+import io.github.worktreedb.transfer.FileTransfer;
+import io.github.worktreedb.transfer.ImportCheck;
+import io.github.worktreedb.transfer.Manifest;
+import io.github.worktreedb.transfer.ProgressListener;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code import}: replaces this worktree's database with a dump file's content. Checks first and changes nothing until
+ * every check passed ({@link ImportCheck}); then all or nothing: a full or schema file is restored into a temporary
+ * database that is swapped in for the target in one transaction ({@link CopyEngine#fill}), a data-only file is loaded
+ * in one transaction (the tables it holds emptied first). Never the main database, a protected one or one without the
+ * plugin's marker; destructive, so confirmed like {@code reset}. The imported database keeps the marker (and owner), so
+ * reset, cleanup and status go on working on it.
+ */
+public final class ImportOperation {
+
+    /** What {@code import} did. */
+    public record Result(boolean done, ExportType type, long rows) {}
+
+    private final WorktreeContext ctx;
+    private final Log log;
+    private final Confirmation confirmation;
+    private final String pluginVersion;
+    private final ProgressListener progress;
+
+    public ImportOperation(WorktreeContext ctx, Log log, Confirmation confirmation, String pluginVersion,
+            ProgressListener progress) {
+        this.ctx = ctx;
+        this.log = log;
+        this.confirmation = confirmation;
+        this.pluginVersion = pluginVersion;
+        this.progress = progress;
+    }
+
+    public Result run(String file) {
+        long start = System.nanoTime();
+        Guards.refuseMainDatabase(ctx, "import into");
+        Guards.refuseRemoteUnlessAllowed(ctx, "import into " + ctx.database());
+        String target = ctx.database();
+        Guards.refuseConfirmForAnotherDatabase(ctx, target);
+        if (file == null || file.isBlank()) {
+            throw WorktreeDbException.user("import needs the dump file: -D" + PropertyNames.FILE + "=path/to/file.dump "
+                    + "(what export wrote; a plain pg_dump file is accepted too).");
+        }
+        DumpFile dump = new DumpFile(ctx.config().baseDir().resolve(file.strip()).normalize());
+        FileTransfer transfer = new FileTransfer(CopyEngine.Settings.of(ctx.config()), log, progress);
+        CopyEngine engine = new CopyEngine(CopyEngine.Settings.of(ctx.config()), log, progress);
+        String password = ctx.main().spec().password();
+        try (DatabaseLock lock = DatabaseLock.acquire(ctx.target().connector(), ctx.config().maintenanceDatabase(), target,
+                log)) {
+            Catalog catalog = lock.catalog();
+            ClientTools.Tools tools = transfer.tools(catalog.serverVersionNum() / 10000, catalog.serverVersion());
+            ImportCheck check = ImportCheck.ofFile(dump, tools);
+            String temp = CopyEngine.tempName(target);
+            Map<String, Catalog.DatabaseFacts> facts = catalog.facts(target, temp);
+            Catalog.DatabaseFacts targetFacts = facts.get(target);
+            boolean exists = targetFacts.exists();
+            Optional<Marker> marker = targetFacts.marker();
+            if (exists && marker.isEmpty()) {
+                throw WorktreeDbException.user("Refusing to import into " + target + ": it was not created by worktree-db "
+                        + "(it has no worktree-db marker), so the plugin never replaces it.");
+            }
+            if (exists && marker.get().kind() != Marker.Kind.WORKTREE) {
+                throw WorktreeDbException.user("Refusing to import into " + target + ": its worktree-db marker says it is "
+                        + "not a worktree's database (kind " + marker.get().kind() + ").");
+            }
+            if (exists) {
+                Guards.refuseProtected(ctx, "import", target, "import into");
+            }
+            engine.dropLeftover(catalog, facts.get(temp));
+            engine.dropLeftover(catalog, catalog.facts(CopyEngine.asideName(target)));
+            if (exists) {
+                try (Connection conn = ctx.target().connector().connect(target)) {
+                    check.against(dump, catalog.connection(), catalog.serverVersionNum(), catalog.serverVersion(), conn,
+                            target, FileTransfer.flyway(conn, ctx.config().migration().table()));
+                }
+            } else {
+                check.against(dump, catalog.connection(), catalog.serverVersionNum(), catalog.serverVersion(), null, target,
+                        Optional.empty());
+            }
+            check.notes().forEach(log::info);
+            if (!check.skipped().isEmpty()) {
+                log.warn("Not checked, for want of a manifest: " + String.join("; ", check.skipped()));
+            }
+            List<String> tables = dataTables(check);
+            int sessions = exists ? catalog.sessions(target).size() : 0;
+            String ending = sessions > 0 ? ", ending its " + sessions + " open session(s)" : "";
+            String what = dump.path().getFileName() + " (" + check.type().id() + ", " + Sizes.human(dump.size()) + ")";
+            String plan = "Import " + what + " into " + target + ": " + (check.type() == ExportType.DATA
+                    ? "empty and reload " + tables.size() + " table(s) in one transaction"
+                    : exists ? "restore it into a new database and swap it in for the current one ("
+                            + Sizes.human(catalog.size(target)) + ending + ")"
+                            : "restore it as a new database")
+                    + ".";
+            boolean snapshotFirst = ctx.config().snapshots().before() && exists;
+            if (snapshotFirst) {
+                plan += "\nFirst save it as a snapshot (" + PropertyNames.SNAPSHOT_BEFORE + ").";
+            }
+            if (!Confirmation.proceed(ctx.config(), confirmation, plan, log)) {
+                return new Result(false, check.type(), 0);
+            }
+            if (snapshotFirst) {
+                new SnapshotOperation(ctx, log, pluginVersion, progress)
+                        .take(catalog, Snapshots.beforeName("import", java.time.Instant.now()), false);
+            }
+            long rows;
+            if (check.type() == ExportType.DATA) {
+                rows = loadData(transfer, tools, dump, check, tables, target);
+            } else {
+                String owner = targetFacts.ownerIsMine() ? targetFacts.owner() : null;
+                Marker kept = exists ? marker.get() : ctx.newMarker(pluginVersion);
+                engine.fill(catalog, ctx.target(), exists, owner, kept,
+                        tmp -> transfer.restoreInto(tools, dump, tmp, check.manifest(), check.contents()));
+                // the file matched its manifest's SHA-256 and pg_restore stopped at the first error: these are its rows
+                rows = check.manifest().map(Manifest::totalRows).orElse(-1L);
+            }
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            String outcome = "imported " + dump.path() + " (" + check.type().id() + (check.type() == ExportType.SCHEMA ? ""
+                    : rows < 0 ? "" : ", " + rows + " row(s)") + ")" + (sessions > 0 ? "; ended its " + sessions + " open session(s)" : "");
+            log.info("Imported " + what + " into " + target + ": " + (check.type() == ExportType.SCHEMA ? "schema only"
+                    : rows < 0 ? "restored" : rows + " row(s)") + " (" + Sizes.seconds(took) + ")");
+            Audit.record(ctx, "import", target, "imported", dump.path().toString(), null, false, took, log, outcome);
+            return new Result(true, check.type(), rows);
+        } catch (SQLException e) {
+            throw WorktreeDbException.environment("Import into " + target + " failed: "
+                    + Secrets.redact(e.getMessage(), password) + ". " + target + " is as it was.", e);
+        }
+    }
+
+    private static List<String> dataTables(ImportCheck check) {
+        if (check.manifest().isPresent()) {
+            return check.manifest().get().tables().stream().map(Manifest.Table::qualified).toList();
+        }
+        return new ArrayList<>(check.contents().dataTables());
+    }
+
+    /** Empties the file's tables and loads its rows, in one transaction: committed whole or not at all. */
+    private long loadData(FileTransfer transfer, ClientTools.Tools tools, DumpFile dump, ImportCheck check,
+            List<String> tables, String target) throws SQLException {
+        try (Connection conn = ctx.target().connector().connect(target)) {
+            conn.setAutoCommit(false);
+            try {
+                if (!tables.isEmpty()) {
+                    Catalog c = new Catalog(conn);
+                    List<String> quoted = new ArrayList<>();
+                    for (String t : tables) {
+                        int dot = t.indexOf('.');
+                        quoted.add(c.sql("%I.%I", t.substring(0, dot), t.substring(dot + 1)));
+                    }
+                    try (Statement st = conn.createStatement()) {
+                        st.execute("TRUNCATE " + String.join(", ", quoted));
+                    }
+                }
+                long rows = transfer.loadData(tools, conn, dump, check.manifest());
+                conn.commit();
+                return rows;
+            } catch (RuntimeException | SQLException e) {
+                conn.rollback();
+                throw e;
+            }
+        }
+    }
+}
