@@ -208,6 +208,53 @@ public final class DatabaseUrls {
         return new int[] {slash + 1, dbEnd, 0};
     }
 
+    /**
+     * Where the host list of a PostgreSQL URL is, as written ({@code localhost:5432} in
+     * {@code postgres://app@localhost:5432/shop}): {@code {start, end}}, or {@code null} when the URL has none
+     * ({@code jdbc:postgresql:shop}).
+     */
+    public static int[] hostSpan(String url) {
+        int afterScheme = schemeEnd(url);
+        if (afterScheme < 0 || !url.startsWith("//", afterScheme)) {
+            return null;
+        }
+        int q = url.indexOf('?', afterScheme);
+        int end = q >= 0 ? q : url.length();
+        int at = url.lastIndexOf('@', end - 1);
+        int hostStart = at >= afterScheme ? at + 1 : afterScheme + 2;
+        int slash = url.indexOf('/', hostStart);
+        int hostEnd = slash >= 0 && slash < end ? slash : end;
+        int hash = url.indexOf('#', hostStart);
+        if (hash >= 0 && hash < hostEnd) {
+            hostEnd = hash;
+        }
+        return new int[] {hostStart, hostEnd};
+    }
+
+    /**
+     * The URL with only its server changed: the port set to {@code port}, the host to {@code host} unless that is
+     * {@code null} (then kept as written). Every other character stays. The URL must have a single host.
+     */
+    public static String replaceServer(String url, String host, int port) {
+        int[] span = hostSpan(url);
+        if (span == null) {
+            throw new IllegalArgumentException("the URL names no host");
+        }
+        String hp = url.substring(span[0], span[1]);
+        if (hp.contains(",")) {
+            throw new IllegalArgumentException("the URL names several hosts");
+        }
+        String writtenHost;
+        if (hp.startsWith("[")) {
+            writtenHost = hp.substring(0, hp.indexOf(']') + 1);
+        } else {
+            int colon = hp.lastIndexOf(':');
+            writtenHost = colon >= 0 ? hp.substring(0, colon) : hp;
+        }
+        String newHost = host != null ? host : writtenHost.isEmpty() ? "localhost" : writtenHost;
+        return url.substring(0, span[0]) + newHost + ":" + port + url.substring(span[1]);
+    }
+
     private static List<String> splitHosts(String hostSpec) {
         List<String> out = new ArrayList<>();
         int depth = 0;

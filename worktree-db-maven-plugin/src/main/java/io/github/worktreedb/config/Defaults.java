@@ -19,6 +19,9 @@ public final class Defaults {
     public static final String TARGET = "worktree";
     public static final String MAX_SNAPSHOTS = "5";
     public static final String EXPORT_TYPE = "full";
+    /** Ports of worktree n: base + n × this (rewrite-env's spread ports, isolation=server's servers). */
+    public static final String PORT_STEP = "10";
+    public static final String SERVER_SOURCE = "main";
 
     private Defaults() {}
 }

@@ -8,7 +8,9 @@ public enum Isolation {
     /** A database per worktree, copied from the main database on the main database's server. */
     DATABASE("database"),
     /** Every worktree uses the main database; migrations are coordinated across worktrees. */
-    SHARED("shared");
+    SHARED("shared"),
+    /** A PostgreSQL server per worktree, on a port of its own ({@code serverPort + index × portStep}). */
+    SERVER("server");
 
     private final String id;
 
@@ -30,12 +32,7 @@ public enum Isolation {
                 return i;
             }
         }
-        if (t.equals("server")) {
-            throw WorktreeDbException.user(PropertyNames.ISOLATION + "=server (a PostgreSQL server per worktree) is not "
-                    + "available yet in this version. Use " + PropertyNames.ISOLATION + "=database (a database per worktree, "
-                    + "the default) or " + PropertyNames.ISOLATION + "=shared (every worktree on the main database).");
-        }
         throw WorktreeDbException.user(PropertyNames.ISOLATION + "='" + text + "' is not an isolation level. Use database "
-                + "(the default) or shared.");
+                + "(the default), shared or server.");
     }
 }

@@ -54,6 +54,12 @@ public final class PropertyNames {
     public static final String SNAPSHOT_BEFORE = PREFIX + "snapshotBefore";
     public static final String EXPORT_TYPE = PREFIX + "exportType";
     public static final String FILE = PREFIX + "file";
+    /** {@code isolation=server}: the port of the main worktree's slot (default: the main database's port). */
+    public static final String SERVER_PORT = PREFIX + "serverPort";
+    /** {@code isolation=server}: what a new worktree server's database holds ({@code main} or {@code empty}). */
+    public static final String SERVER_SOURCE = PREFIX + "serverSource";
+    /** {@code isolation=server}: the PostgreSQL version of worktree servers (default: the main server's major). */
+    public static final String PG_VERSION = PREFIX + "pgVersion";
 
     /** Published to the Maven project after a goal resolves this worktree's database. */
     public static final String PUBLISHED_JDBC_URL = PREFIX + "jdbcUrl";

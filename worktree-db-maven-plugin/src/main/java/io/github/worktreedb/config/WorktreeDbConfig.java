@@ -35,6 +35,7 @@ import java.util.List;
  * @param isolation how worktrees are kept apart: a database each, or all on the main database
  * @param safety target, name-bound consent, lock safety, lint, rehearsal and audit
  * @param snapshots the snapshot's name, how many are kept, and whether migrate and reset take one first
+ * @param server {@code isolation=server}: port, source and PostgreSQL version of worktree servers
  */
 public record WorktreeDbConfig(
         Path baseDir,
@@ -62,7 +63,8 @@ public record WorktreeDbConfig(
         String pgBin,
         Isolation isolation,
         SafetySettings safety,
-        SnapshotSettings snapshots) {
+        SnapshotSettings snapshots,
+        ServerSettings server) {
 
     public static final List<String> DEFAULT_ENV_FILES = List.of(Defaults.ENV_FILES.split(","));
 
@@ -72,12 +74,13 @@ public record WorktreeDbConfig(
         maintenanceDatabase = maintenanceDatabase == null || maintenanceDatabase.isBlank() ? Defaults.MAINTENANCE_DATABASE : maintenanceDatabase;
         connectTimeout = connectTimeout == null ? Duration.ofSeconds(Long.parseLong(Defaults.CONNECT_TIMEOUT)) : connectTimeout;
         ports = ports == null ? List.of() : ports.stream().map(String::strip).filter(p -> !p.isEmpty()).toList();
-        portStep = portStep <= 0 ? 10 : portStep;
+        portStep = portStep <= 0 ? Integer.parseInt(Defaults.PORT_STEP) : portStep;
         migration = migration == null ? MigrationSettings.defaults(baseDir) : migration;
         seed = seed == null ? SeedSettings.defaults(baseDir) : seed;
         isolation = isolation == null ? Isolation.parse(Defaults.ISOLATION) : isolation;
         safety = safety == null ? SafetySettings.defaults() : safety;
         snapshots = snapshots == null ? SnapshotSettings.defaults() : snapshots;
+        server = server == null ? ServerSettings.defaults() : server;
     }
 
     /** A configuration with defaults for everything but the project directory (for tests and tools). */
@@ -113,6 +116,7 @@ public record WorktreeDbConfig(
         private Isolation isolation;
         private SafetySettings safety;
         private SnapshotSettings snapshots;
+        private ServerSettings server;
 
         private Builder(Path baseDir) {
             this.baseDir = baseDir;
@@ -143,13 +147,14 @@ public record WorktreeDbConfig(
         public Builder isolation(Isolation v) { isolation = v; return this; }
         public Builder safety(SafetySettings v) { safety = v; return this; }
         public Builder snapshots(SnapshotSettings v) { snapshots = v; return this; }
+        public Builder server(ServerSettings v) { server = v; return this; }
 
         public WorktreeDbConfig build() {
             return new WorktreeDbConfig(baseDir, envFiles, blankToNull(url), blankToNull(username), emptyToNull(password),
                     credentialsOrigin, namePattern, blankToNull(database), blankToNull(mainBranch), strategy, force,
                     terminateConnections, yes, interactive, dryRun, maintenanceDatabase, connectTimeout, ports, portStep,
                     migration, seed, allowRemote,
-                    blankToNull(pgBin), isolation, safety, snapshots);
+                    blankToNull(pgBin), isolation, safety, snapshots, server);
         }
 
         private static String blankToNull(String s) {

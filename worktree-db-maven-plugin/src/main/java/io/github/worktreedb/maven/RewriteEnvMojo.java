@@ -30,7 +30,7 @@ public class RewriteEnvMojo extends AbstractWorktreeDbMojo {
     protected List<String> ports;
 
     /** How far apart two worktrees' ports are. */
-    @Parameter(property = PropertyNames.PORT_STEP, defaultValue = "10")
+    @Parameter(property = PropertyNames.PORT_STEP, defaultValue = io.github.worktreedb.config.Defaults.PORT_STEP)
     protected int portStep;
 
     /**

@@ -68,7 +68,13 @@ public final class CleanupOperation {
      * @param failed candidates whose drop failed, and why (they are still there)
      */
     public record Result(List<Candidate> candidates, List<Skipped> skipped, List<String> dropped, List<Skipped> failed,
-            long reclaimedBytes, boolean confirmed) {}
+            long reclaimedBytes, boolean confirmed, List<Candidate> servers, List<String> removedServers) {
+
+        public Result(List<Candidate> candidates, List<Skipped> skipped, List<String> dropped, List<Skipped> failed,
+                long reclaimedBytes, boolean confirmed) {
+            this(candidates, skipped, dropped, failed, reclaimedBytes, confirmed, List.of(), List.of());
+        }
+    }
 
     private final WorktreeContext ctx;
     private final Log log;
@@ -92,7 +98,7 @@ public final class CleanupOperation {
         Set<String> branches = git.branches();
         List<Candidate> candidates = new ArrayList<>();
         List<Skipped> skipped = new ArrayList<>();
-        try (Connection conn = ctx.target().connector().connectMaintenance(ctx.config().maintenanceDatabase())) {
+        try (Connection conn = ctx.source().connector().connectMaintenance(ctx.config().maintenanceDatabase())) {
             Catalog catalog = new Catalog(conn);
             // a gone worktree's snapshots go with its database (and without it, when it was dropped before)
             List<OwnedDatabases.Owned> owned = new ArrayList<>(OwnedDatabases.of(conn, ctx, Marker.Kind.WORKTREE));
@@ -139,7 +145,7 @@ public final class CleanupOperation {
                     continue;
                 }
                 // after counting the sessions: this check opens (and closes) one
-                Optional<Protection.Stamp> stamp = Protection.read(ctx.target().connector(), o.name());
+                Optional<Protection.Stamp> stamp = Protection.read(ctx.source().connector(), o.name());
                 if (stamp.isPresent()) {
                     skipped.add(new Skipped(o.name(), reason + ", but it is " + stamp.get().describe() + ": never dropped "
                             + "(mvn worktree-db:unprotect -D" + PropertyNames.CONFIRM + "=" + o.name() + " lifts that)", true));
@@ -151,7 +157,8 @@ public final class CleanupOperation {
         } catch (SQLException e) {
             throw WorktreeDbException.environment("Cannot list the databases: " + e.getMessage(), e);
         }
-        return new Result(candidates, skipped, List.of(), List.of(), 0, false);
+        List<Candidate> servers = ServerCleanup.plan(ctx, when, includeCurrent, live, branches, skipped);
+        return new Result(candidates, skipped, List.of(), List.of(), 0, false, servers, List.of());
     }
 
     /** Prints the plan (text) and, when confirmed, drops. */
@@ -166,11 +173,14 @@ public final class CleanupOperation {
                 Audit.record(ctx, "cleanup", kept.name(), "refused", kept.reason(), null, true, Duration.ZERO, log);
             }
         }
-        if (plan.candidates().isEmpty()) {
+        if (plan.candidates().isEmpty() && plan.servers().isEmpty()) {
             return plan;
         }
-        long total = plan.candidates().stream().mapToLong(Candidate::sizeBytes).sum();
-        String question = "Drop " + plan.candidates().size() + " database(s), reclaiming " + Sizes.human(total) + ".";
+        long total = plan.candidates().stream().mapToLong(Candidate::sizeBytes).sum()
+                + plan.servers().stream().mapToLong(Candidate::sizeBytes).sum();
+        String question = "Drop " + plan.candidates().size() + " database(s)" + (plan.servers().isEmpty() ? ""
+                : " and stop and delete " + plan.servers().size() + " worktree server(s)") + ", reclaiming "
+                + Sizes.human(total) + ".";
         if (!Confirmation.proceed(ctx.config(), confirmation, question, log)) {
             return plan;
         }
@@ -182,13 +192,13 @@ public final class CleanupOperation {
             // a snapshot is taken and restored under its worktree database's lock
             String lockName = c.snapshotOf() != null ? c.snapshotOf() : c.name();
             Marker.Kind kind = c.snapshotOf() != null ? Marker.Kind.SNAPSHOT : Marker.Kind.WORKTREE;
-            try (DatabaseLock lock = DatabaseLock.acquire(ctx.target().connector(), ctx.config().maintenanceDatabase(), lockName, log)) {
+            try (DatabaseLock lock = DatabaseLock.acquire(ctx.source().connector(), ctx.config().maintenanceDatabase(), lockName, log)) {
                 Optional<Marker> marker = lock.catalog().facts(c.name()).marker();
                 if (marker.isEmpty() || marker.get().kind() != kind) {
                     log.warn("Skipping " + c.name() + ": it is gone or no longer carries the worktree-db marker");
                     continue;
                 }
-                if (Protection.read(ctx.target().connector(), c.name()).isPresent()) {
+                if (Protection.read(ctx.source().connector(), c.name()).isPresent()) {
                     log.warn("Skipping " + c.name() + ": it was protected meanwhile");
                     continue;
                 }
@@ -205,12 +215,15 @@ public final class CleanupOperation {
                 log.warn("Could not drop " + c.name() + ": " + why);
             }
         }
-        log.info("cleanup: dropped " + dropped.size() + " database(s), reclaimed " + Sizes.human(reclaimed));
-        return new Result(plan.candidates(), plan.skipped(), dropped, failed, reclaimed, true);
+        List<String> removed = ServerCleanup.remove(ctx, plan.servers(), failed, log);
+        reclaimed += plan.servers().stream().filter(c -> removed.contains(c.name())).mapToLong(Candidate::sizeBytes).sum();
+        log.info("cleanup: dropped " + dropped.size() + " database(s)" + (plan.servers().isEmpty() ? ""
+                : ", removed " + removed.size() + " worktree server(s)") + ", reclaimed " + Sizes.human(reclaimed));
+        return new Result(plan.candidates(), plan.skipped(), dropped, failed, reclaimed, true, plan.servers(), removed);
     }
 
     private void printPlan(Result plan) {
-        if (plan.candidates().isEmpty()) {
+        if (plan.candidates().isEmpty() && plan.servers().isEmpty()) {
             log.info("cleanup: no stale worktree databases" + (plan.skipped().isEmpty() ? "." : ";"));
         } else {
             log.info("cleanup plan (" + when.name().toLowerCase(Locale.ROOT).replace('_', '-') + "):");
@@ -218,6 +231,9 @@ public final class CleanupOperation {
                 log.info(String.format(Locale.ROOT, "  %-40s %10s  %s%s", c.name(), c.size(), c.reason(),
                         c.openSessions() > 0 ? ", ending " + c.openSessions() + " session(s)" : ""));
             }
+        }
+        for (Candidate c : plan.servers()) {
+            log.info(String.format(Locale.ROOT, "  %-40s %10s  %s", c.name(), c.size(), c.reason()));
         }
         for (Skipped s : plan.skipped()) {
             log.info("  kept " + s.name() + ": " + s.reason());

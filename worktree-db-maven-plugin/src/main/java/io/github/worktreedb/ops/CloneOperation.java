@@ -71,14 +71,31 @@ public final class CloneOperation {
                     + " itself, so there is nothing to clone.");
             return new Result(Outcome.MAIN_WORKTREE, main, null, -1, elapsed(start));
         }
-        CopyEngine engine = new CopyEngine(CopyEngine.Settings.of(ctx.config()), log, progress);
+        CopyEngine.Settings settings = CopyEngine.Settings.of(ctx.config());
+        if (ctx.ownServer()) {
+            if (ctx.config().dryRun() && !ctx.server().server().exists()) {
+                log.info("[dry run] Would create this worktree's server on localhost:" + ctx.server().port() + " and "
+                        + (serverEmpty() ? "an empty database " + target : "copy " + main + " into it") + ".");
+                return new Result(Outcome.DRY_RUN, target, null, -1, elapsed(start));
+            }
+            WorktreeServers.ensureRunning(ctx, log, pluginVersion);
+            settings = ServerCopy.settings(ctx, settings);
+        }
+        CopyEngine engine = new CopyEngine(settings, log, progress);
         try (Connection conn = ctx.target().connector().connectMaintenance(ctx.config().maintenanceDatabase())) {
             Catalog catalog = new Catalog(conn);
             // the lock is held until the connection closes at the end of this block (session advisory locks end with
             // their session), so a failure anywhere in between cannot leave it held
             catalog.lock(target);
             String temp = CopyEngine.tempName(target);
-            // source and target are on one server today: one query for the facts of all three
+            if (ctx.ownServer()) {
+                // isolation=server: the target has main's name on this worktree's own server; main is checked by the copy
+                Map<String, Catalog.DatabaseFacts> facts = catalog.facts(target, temp);
+                engine.dropLeftover(catalog, facts.get(temp));
+                return cloneLocked(engine, catalog, new Catalog.DatabaseFacts(main, true, null, false, null),
+                        facts.get(target), start);
+            }
+            // source and target are on one server: one query for the facts of all three
             Map<String, Catalog.DatabaseFacts> facts = catalog.facts(main, target, temp);
             if (!facts.get(main).exists()) {
                 throw mainMissing(catalog, main);
@@ -133,7 +150,26 @@ public final class CloneOperation {
             }
             recreate = true;
         }
-        CopyEngine.Plan plan = engine.plan(catalog, ctx.source(), ctx.target());
+        if (ctx.ownServer() && serverEmpty()) {
+            if (ctx.config().dryRun()) {
+                log.info("[dry run] Would " + (recreate ? "re-create " : "create ") + target + " empty on this worktree's "
+                        + "server (" + PropertyNames.SERVER_SOURCE + "=empty).");
+                return new Result(Outcome.DRY_RUN, target, CopyMethod.EMPTY, -1, elapsed(start));
+            }
+            if (recreate) {
+                catalog.drop(target, true);
+            }
+            CopyEngine.Copied made = engine.createEmpty(catalog, ctx.target(), null, ctx.newMarker(pluginVersion));
+            Duration took = elapsed(start);
+            log.info((recreate ? "Re-created " : "Created ") + target + " empty on this worktree's server localhost:"
+                    + ctx.server().port() + " (" + PropertyNames.SERVER_SOURCE + "=empty: run migrate and seed; "
+                    + Sizes.seconds(took) + ")");
+            History.append(ctx.git(), "clone", target + " on localhost:" + ctx.server().port(),
+                    (recreate ? "re-created" : "created") + " empty", took, log);
+            return new Result(recreate ? Outcome.RECREATED : Outcome.CREATED, target, made.method(), -1, took);
+        }
+        CopyEngine.Plan plan = ctx.ownServer() ? ServerCopy.plan(engine, catalog, ctx)
+                : engine.plan(catalog, ctx.source(), ctx.target());
         if (ctx.config().dryRun()) {
             log.info("[dry run] Would " + (recreate ? "re-create " : "create ") + target + " as a copy of " + main + " ("
                     + Sizes.human(plan.sourceBytes()) + ", " + plan.method().label() + ").");
@@ -148,9 +184,13 @@ public final class CloneOperation {
         return new Result(recreate ? Outcome.RECREATED : Outcome.CREATED, target, copied.method(), copied.bytes(), took);
     }
 
+    private boolean serverEmpty() {
+        return ctx.config().server().source() == io.github.worktreedb.config.ServerSettings.Source.EMPTY;
+    }
+
     /** The copy is owned like main when this user may give it main's owner; else by this user. */
     private String owner(Catalog.DatabaseFacts mainFacts) {
-        if (mainFacts.ownerIsMine()) {
+        if (mainFacts.ownerIsMine() || ctx.ownServer()) {
             return mainFacts.owner();
         }
         log.debug("Cannot give " + ctx.database() + " the owner " + mainFacts.owner() + "; it will be owned by "

@@ -11,7 +11,7 @@ final class CopySummary {
 
     static void report(WorktreeContext ctx, Log log, boolean recreated, CopyEngine.Copied copied, Duration took) {
         String main = ctx.source().database();
-        String target = ctx.database();
+        String target = ctx.ownServer() ? ctx.target().display() : ctx.database();
         log.info((recreated ? "Re-created " : "Cloned ") + main + " → " + target + " (" + Sizes.human(copied.bytes()) + ", "
                 + copied.method().label() + ", " + Sizes.seconds(took) + ")");
         History.append(ctx.git(), "clone", target, (recreated ? "re-created" : "created") + " from " + main + " ("

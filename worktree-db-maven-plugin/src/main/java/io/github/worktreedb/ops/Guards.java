@@ -22,7 +22,9 @@ public final class Guards {
      * plugin's marker — is each goal's own, on the catalog facts it reads under the lock.)
      */
     public static void refuseMainDatabase(WorktreeContext ctx, String action) {
-        if (ctx.usesMainDatabase() || ctx.database().equals(ctx.main().name())) {
+        // isolation=server: the worktree's database has main's name, on a server of its own
+        boolean onMainServer = !ctx.ownServer() || ctx.target().sameServer(ctx.source());
+        if (ctx.usesMainDatabase() || onMainServer && ctx.database().equals(ctx.main().name())) {
             throw WorktreeDbException.user("Refusing to " + action + " " + ctx.database() + ": it is the main database "
                     + "(from " + ctx.main().origin() + "). worktree-db never drops, resets or rewrites it. Run this in a "
                     + "linked worktree (git worktree add) or on a feature branch.");

@@ -62,7 +62,8 @@ public final class RewriteEnvOperation {
             return new Result(0, 0, 0, true, 0);
         }
         boolean dryRun = ctx.config().dryRun();
-        String target = ctx.database();
+        // isolation=server: the database keeps main's name on this worktree's own server; only host and port change
+        String target = ctx.ownServer() ? ctx.target().display() : ctx.database();
         ConnectionSpec main = ctx.main().spec();
 
         int portIndex = ctx.config().ports().isEmpty() ? 0 : PortIndex.of(git);
@@ -95,7 +96,8 @@ public final class RewriteEnvOperation {
                 copy = true;
             }
             Dotenv env = Dotenv.load(source, copy ? source + " (main worktree)" : name);
-            EnvRewritePlan plan = EnvRewritePlan.of(env, main, target);
+            EnvRewritePlan plan = ctx.ownServer() ? EnvRewritePlan.toServer(env, main, ctx.server().port())
+                    : EnvRewritePlan.of(env, main, target);
             if (portIndex > 0) {
                 Path original = Files.isRegularFile(git.backupOf(name)) ? git.backupOf(name) : source;
                 plan = plan.withPorts(env, original.equals(source) ? env : Dotenv.load(original, name + " (original)"),

@@ -64,8 +64,18 @@ public final class StatusOperation {
         StatusReport.Migrations migrations;
         StatusReport.Seeds seeds;
         List<StatusReport.OtherDatabase> others = null;
-        List<StatusReport.Snapshot> snapshots;
-        try (Connection conn = ctx.target().connector().connectMaintenance(ctx.config().maintenanceDatabase())) {
+        List<StatusReport.Snapshot> snapshots = null;
+        List<StatusReport.Server> servers = ctx.ownServer() || all ? WorktreeServers.report(ctx, all) : null;
+        boolean serverDown = ctx.ownServer() && servers != null && !servers.isEmpty()
+                && !"running".equals(servers.get(0).state());
+        if (serverDown) {
+            // this worktree's own server is not running: what the files say is still reported
+            database = new StatusReport.Database(ctx.database(), false, false, false, null, null, null, null, null, null);
+            migrations = migrations(false, problems);
+            seeds = new StatusReport.Seeds(List.of(), seedNames(), List.of());
+            problems.add("this worktree's server (localhost:" + ctx.server().port() + ") is " + servers.get(0).state()
+                    + ": run mvn worktree-db:" + ("missing".equals(servers.get(0).state()) ? "clone" : "start"));
+        } else try (Connection conn = ctx.target().connector().connectMaintenance(ctx.config().maintenanceDatabase())) {
             Catalog catalog = new Catalog(conn);
             Catalog.DatabaseFacts facts = catalog.facts(ctx.database());
             boolean exists = facts.exists();
@@ -78,13 +88,13 @@ public final class StatusOperation {
             migrations = migrations(exists, problems);
             seeds = exists ? seeds(problems) : new StatusReport.Seeds(List.of(), seedNames(), List.of());
             snapshots = snapshots(conn);
-            if (all) {
+            if (all && !ctx.ownServer()) { // isolation=server: the servers are listed instead
                 others = others(conn);
             }
         } catch (SQLException e) {
             throw WorktreeDbException.environment("Cannot read the server's state: " + e.getMessage(), e);
         }
-        if (!database.exists()) {
+        if (!database.exists() && !serverDown) {
             problems.add("the database " + ctx.database() + " does not exist: run mvn worktree-db:clone");
         }
         var coordination = io.github.worktreedb.coordination.MigrateChecks.report(ctx, lastInfo);
@@ -105,7 +115,7 @@ public final class StatusOperation {
             }
         }
         return new StatusReport(worktree, mainDb, database, envFiles, migrations, seeds, snapshots, others, problems,
-                coordination);
+                coordination, servers);
     }
 
     /**
@@ -187,8 +197,13 @@ public final class StatusOperation {
                 if (found.isEmpty()) {
                     out.add(new StatusReport.EnvFile(name, "none", null, null, null, tracked.contains(file)));
                 } else {
-                    String db = found.get().spec().withDefaults(ctx.main().spec().user()).database();
-                    String points = db.equals(ctx.database()) ? "worktree" : db.equals(ctx.main().name()) ? "main" : "other";
+                    ConnectionSpec spec = found.get().spec().withDefaults(ctx.main().spec().user());
+                    String db = spec.database();
+                    String points = ctx.ownServer()
+                            // isolation=server: the same name; the port tells this worktree's server from main's
+                            ? db.equals(ctx.database()) && spec.primary().port() == ctx.server().port() ? "worktree"
+                                    : db.equals(ctx.main().name()) ? "main" : "other"
+                            : db.equals(ctx.database()) ? "worktree" : db.equals(ctx.main().name()) ? "main" : "other";
                     out.add(new StatusReport.EnvFile(name, points, db, found.get().line(), found.get().key(),
                             tracked.contains(file)));
                 }
@@ -209,7 +224,8 @@ public final class StatusOperation {
      */
     private List<StatusReport.EnvFile> stillNamingMain(String name, Dotenv env, String mainKey, boolean tracked) {
         List<StatusReport.EnvFile> out = new ArrayList<>();
-        EnvRewritePlan plan = EnvRewritePlan.of(env, ctx.main().spec(), ctx.database());
+        EnvRewritePlan plan = ctx.ownServer() ? EnvRewritePlan.toServer(env, ctx.main().spec(), ctx.server().port())
+                : EnvRewritePlan.of(env, ctx.main().spec(), ctx.database());
         for (EnvRewritePlan.Edit e : plan.edits()) {
             if (!e.entry().key().equals(mainKey)) {
                 out.add(new StatusReport.EnvFile(name, "main", ctx.main().name(), e.entry().line(), e.entry().key(), tracked));

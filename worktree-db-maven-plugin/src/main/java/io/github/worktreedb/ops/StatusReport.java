@@ -9,7 +9,7 @@ import java.util.List;
  * names, documented on the status page. No password appears anywhere in it.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"worktree", "mainDatabase", "database", "envFiles", "migrations", "seeds", "snapshots", "otherDatabases", "problems", "coordination"})
+@JsonPropertyOrder({"worktree", "mainDatabase", "database", "envFiles", "migrations", "seeds", "snapshots", "otherDatabases", "problems", "coordination", "servers"})
 public record StatusReport(
         Worktree worktree,
         MainDatabase mainDatabase,
@@ -20,7 +20,17 @@ public record StatusReport(
         List<Snapshot> snapshots,
         List<OtherDatabase> otherDatabases,
         List<String> problems,
-        io.github.worktreedb.coordination.MigrationCoordination.Report coordination) {
+        io.github.worktreedb.coordination.MigrationCoordination.Report coordination,
+        List<Server> servers) {
+
+    /**
+     * A worktree's own server ({@code isolation=server}): this worktree's first, then (with {@code all}) the others.
+     * {@code state}: {@code running}, {@code stopped}, {@code stale} (its process is gone: {@code start} restarts it)
+     * or {@code missing} (not created yet).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Server(String worktree, String branch, int port, String version, String state, Long pid, long dataBytes,
+            String dataSize, String dataDir, boolean current, boolean worktreeExists) {}
 
     /** This worktree. */
     public record Worktree(String path, String branch, boolean mainWorktree, boolean detached, String head, String mainBranch) {}

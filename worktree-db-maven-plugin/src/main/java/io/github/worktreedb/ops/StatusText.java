@@ -78,6 +78,9 @@ public final class StatusText {
                         + pad(o.worktreeExists() ? "exists" : "GONE", 9) + pad(o.branchExists() ? "exists" : "GONE", 8) + o.branch());
             }
         }
+        if (r.servers() != null) {
+            WorktreeServers.render(r.servers(), out);
+        }
         if (r.problems().isEmpty()) {
             out.add("[ok] nothing to do");
         } else {

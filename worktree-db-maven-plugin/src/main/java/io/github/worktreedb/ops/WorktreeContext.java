@@ -1,6 +1,7 @@
 package io.github.worktreedb.ops;
 
 import io.github.worktreedb.config.ConnectionSpec;
+import io.github.worktreedb.config.Isolation;
 import io.github.worktreedb.config.MainDatabase;
 import io.github.worktreedb.config.MainDatabaseLocator;
 import io.github.worktreedb.config.PropertyNames;
@@ -9,13 +10,18 @@ import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
 import io.github.worktreedb.core.WorktreeDbException;
 import io.github.worktreedb.git.GitWorktree;
+import io.github.worktreedb.git.PortIndex;
+import io.github.worktreedb.git.StateDir;
 import io.github.worktreedb.naming.DatabaseNamer;
 import io.github.worktreedb.postgres.Identifiers;
 import io.github.worktreedb.postgres.Marker;
 import io.github.worktreedb.postgres.PgConnector;
+import io.github.worktreedb.server.WorktreeServer;
 import io.github.worktreedb.transfer.Endpoint;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The facts every goal starts from, resolved once: the configuration, this worktree, the main database, and the two
@@ -25,10 +31,25 @@ import java.time.temporal.ChronoUnit;
  * @param target this worktree's database; today on the main database's server, reached with its credentials
  * @param usesMainDatabase this worktree works on the main database itself (main worktree on the main branch, or any
  *     worktree with {@code isolation=shared})
+ * @param server with {@code isolation=server} in a linked worktree: this worktree's own server, which {@code target}
+ *     is on (a database of the main database's name, on {@code localhost}, the main database's user and password);
+ *     else {@code null}
  */
 public record WorktreeContext(
         WorktreeDbConfig config, GitWorktree git, MainDatabase main, Endpoint source, Endpoint target,
-        boolean usesMainDatabase) {
+        boolean usesMainDatabase, ServerTarget server) {
+
+    /**
+     * This worktree's own server ({@code isolation=server}) and the port it listens on.
+     *
+     * @param index the worktree's port index (1, 2, ... for linked worktrees)
+     */
+    public record ServerTarget(WorktreeServer server, int port, int index) {}
+
+    /** Whether this worktree's database is on a server of its own ({@code isolation=server} in a linked worktree). */
+    public boolean ownServer() {
+        return server != null;
+    }
 
     public static WorktreeContext resolve(WorktreeDbConfig config, Log log) {
         GitWorktree git = GitWorktree.of(config.baseDir(), config.mainBranch());
@@ -42,6 +63,9 @@ public record WorktreeContext(
                         + "' names another. Remove one of the two.");
             }
             return of(config, git, main, main.name(), true);
+        }
+        if (config.isolation() == Isolation.SERVER && !git.isMainWorktree()) {
+            return onOwnServer(config, git, main, log);
         }
         if (config.isolation() == io.github.worktreedb.config.Isolation.SHARED) {
             // isolation=shared: every worktree works on the main database itself
@@ -74,7 +98,31 @@ public record WorktreeContext(
             boolean usesMainDatabase) {
         PgConnector mainServer = new PgConnector(main.spec(), main.origin(), config.connectTimeout());
         return new WorktreeContext(config, git, main, new Endpoint(mainServer, main.name()),
-                new Endpoint(mainServer, database), usesMainDatabase);
+                new Endpoint(mainServer, database), usesMainDatabase, null);
+    }
+
+    /**
+     * {@code isolation=server} in a linked worktree: the target is the main database's name on this worktree's own
+     * server, {@code localhost:(serverPort + index × portStep)}, with the main database's user and password (the main
+     * worktree, index 0, stays on the main server).
+     */
+    private static WorktreeContext onOwnServer(WorktreeDbConfig config, GitWorktree git, MainDatabase main, Log log) {
+        int index = PortIndex.of(git);
+        int base = config.server().port() != null ? config.server().port() : main.spec().primary().port();
+        int port = base + index * config.portStep();
+        if (port > 65535) {
+            throw WorktreeDbException.user("This worktree's server would listen on port " + port + " (" + base + " + " + index
+                    + " × " + config.portStep() + "), beyond 65535. Lower -D" + PropertyNames.SERVER_PORT + " or -D"
+                    + PropertyNames.PORT_STEP + ".");
+        }
+        ConnectionSpec spec = new ConnectionSpec(List.of(new ConnectionSpec.HostPort("localhost", port)), main.name(),
+                main.spec().user(), main.spec().password(), Map.of());
+        PgConnector own = new PgConnector(spec, "this worktree's server (isolation=server, localhost:" + port + ")",
+                config.connectTimeout());
+        PgConnector mainServer = new PgConnector(main.spec(), main.origin(), config.connectTimeout());
+        log.debug("isolation=server: this worktree's server is localhost:" + port + " (port index " + index + ")");
+        return new WorktreeContext(config, git, main, new Endpoint(mainServer, main.name()), new Endpoint(own, main.name()),
+                false, new ServerTarget(WorktreeServer.of(StateDir.of(git), git.root(), log), port, index));
     }
 
     /** The name of this worktree's database. */

@@ -109,12 +109,11 @@ class MigrationCoordinationTest {
     }
 
     @Test
-    void isolationServerIsNotAvailableYet() {
+    void isolationLevelsAreParsed() {
         assertThat(Isolation.parse(null)).isEqualTo(Isolation.DATABASE);
         assertThat(Isolation.parse(" Shared ")).isEqualTo(Isolation.SHARED);
-        assertThatThrownBy(() -> Isolation.parse("server")).isInstanceOf(WorktreeDbException.class)
-                .hasMessageContaining("worktree-db.isolation=server (a PostgreSQL server per worktree) is not available yet "
-                        + "in this version");
-        assertThatThrownBy(() -> Isolation.parse("schema")).hasMessageContaining("Use database (the default) or shared");
+        assertThat(Isolation.parse("server")).isEqualTo(Isolation.SERVER);
+        assertThatThrownBy(() -> Isolation.parse("schema")).isInstanceOf(WorktreeDbException.class)
+                .hasMessageContaining("Use database (the default), shared or server");
     }
 }

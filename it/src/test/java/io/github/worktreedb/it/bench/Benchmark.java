@@ -129,7 +129,8 @@ public final class Benchmark {
             for (int size : sizes) {
                 bench.measure(size);
             }
-            String report = machine + "\n" + bench.table();
+            String servers = "false".equals(System.getProperty("bench.servers")) ? "" : "\n" + bench.measureServers();
+            String report = machine + "\n" + bench.table() + servers;
             System.out.println();
             System.out.println(report);
             Files.createDirectories(out.getParent());
@@ -224,6 +225,94 @@ public final class Benchmark {
         dropWorktreeDb(single);
         dropWorktreeDb(viaMaven);
         pg.dropDatabase(main);
+    }
+
+    // ---------------------------------------------------------------- isolation=server
+
+    /**
+     * {@code isolation=server} (in-process, no Maven start-up): the first worktree server of a repository (initdb of the
+     * template included), a new worktree server ready with {@code serverSource=empty} (template there: copy, start,
+     * database), the start of a stopped server, and the resident memory of one idle server (the sum of the
+     * proportional set sizes, PSS, of the postmaster and its children, 5 s after start: shared memory counted once).
+     */
+    private String measureServers() throws Exception {
+        TestPostgres.OwnedDatabase db = pg.createOwnedDatabase("srvbench", r -> PASSWORD, "CREATE TABLE t(x int)");
+        GitRepo repo = GitRepo.init(work.resolve("servers").resolve("shop"));
+        repo.write(".env", "DATABASE_URL=" + pg.url(db) + "\n");
+        int base;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            base = Math.min(free.getLocalPort(), 60000);
+        }
+        List<Double> first = new ArrayList<>();
+        List<Double> ready = new ArrayList<>();
+        List<Double> start = new ArrayList<>();
+        List<Double> pss = new ArrayList<>();
+        List<WorktreeContext> made = new ArrayList<>();
+        try {
+            for (int i = 0; i <= rounds; i++) {
+                Path wt = repo.addWorktree(work.resolve("servers").resolve("wt-" + i), "bench/server-" + i);
+                WorktreeDbConfig config = WorktreeDbConfig.builder(wt).isolation(io.github.worktreedb.config.Isolation.SERVER)
+                        .server(new io.github.worktreedb.config.ServerSettings(base, io.github.worktreedb.config.ServerSettings
+                                .Source.EMPTY, null, null)).build();
+                WorktreeContext ctx = WorktreeContext.resolve(config, Log.NONE);
+                made.add(ctx);
+                long t = System.nanoTime();
+                new CloneOperation(ctx, Log.NONE, Confirmation.NOBODY, "bench").run();
+                (i == 0 ? first : ready).add((System.nanoTime() - t) / 1e9);
+                io.github.worktreedb.ops.WorktreeServers.stop(ctx, Log.NONE);
+                settle();
+                t = System.nanoTime();
+                io.github.worktreedb.ops.WorktreeServers.ensureRunning(ctx, Log.NONE, "bench");
+                start.add((System.nanoTime() - t) / 1e9);
+                Thread.sleep(5000);
+                pss.add(pssMb(ctx.server().server().status().pid()));
+                log("server %d: ready %.3f s, start %.3f s, idle PSS %.1f MB", i, i == 0 ? first.get(0) : ready.get(i - 1),
+                        start.get(i), pss.get(i));
+            }
+        } finally {
+            for (WorktreeContext ctx : made) {
+                ctx.server().server().delete();
+            }
+            pg.dropDatabase(db.database());
+        }
+        StringBuilder sb = new StringBuilder("| isolation=server (in-process) | Median | Min–max |\n|---|---:|---:|\n");
+        sb.append(String.format(Locale.ROOT, "| first server of a repository (initdb of the template, copy, start, empty database) | %.2f s | |%n",
+                first.get(0)));
+        sb.append(String.format(Locale.ROOT, "| new worktree server ready, serverSource=empty (template there) | %.2f s | %.2f–%.2f s |%n",
+                median(ready), min(ready), max(ready)));
+        sb.append(String.format(Locale.ROOT, "| start of a stopped worktree server | %.2f s | %.2f–%.2f s |%n", median(start),
+                min(start), max(start)));
+        sb.append(String.format(Locale.ROOT, "| idle worktree server, resident memory (PSS of all its processes) | %.1f MB | %.1f–%.1f MB |%n",
+                median(pss), min(pss), max(pss)));
+        return sb.toString();
+    }
+
+    /** The proportional set size of a process and its descendants, in MB (shared pages divided among their users). */
+    private static double pssMb(long pid) throws IOException {
+        List<Long> pids = new ArrayList<>();
+        pids.add(pid);
+        ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> pids.add(d.pid())));
+        long kb = 0;
+        for (long p : pids) {
+            Path rollup = Path.of("/proc", Long.toString(p), "smaps_rollup");
+            if (!Files.exists(rollup)) {
+                continue;
+            }
+            for (String line : Files.readAllLines(rollup)) {
+                if (line.startsWith("Pss:")) {
+                    kb += Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        }
+        return kb / 1024.0;
+    }
+
+    private static double min(List<Double> xs) {
+        return xs.stream().mapToDouble(Double::doubleValue).min().orElse(0);
+    }
+
+    private static double max(List<Double> xs) {
+        return xs.stream().mapToDouble(Double::doubleValue).max().orElse(0);
     }
 
     /**
