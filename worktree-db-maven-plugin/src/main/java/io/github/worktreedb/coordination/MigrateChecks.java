@@ -137,7 +137,8 @@ public final class MigrateChecks {
                 // status still reports the rest; the origins are shown when readable
             }
         }
-        return MigrationCoordination.analyse(ctx.git(), locations(ctx), info, origins, shared);
+        return MigrationCoordination.analyse(ctx.git(), locations(ctx), info, origins, shared)
+                .as(ctx.config().isolation().id());
     }
 
     /** With {@code isolation=shared}, records that this worktree applied {@code applied}. */

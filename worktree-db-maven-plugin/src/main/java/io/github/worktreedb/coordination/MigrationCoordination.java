@@ -33,6 +33,11 @@ public final class MigrationCoordination {
     public record Report(String isolation, List<Compared> comparedWith, List<Collision> collisions, List<Order> order,
             List<Accepted> appliedElsewhere, List<OriginTable.Origin> origins, MergePreview mergePreview, String note) {
 
+        /** This report under the configured isolation's name ({@code server} compares as {@code database} does). */
+        public Report as(String isolationId) {
+            return new Report(isolationId, comparedWith, collisions, order, appliedElsewhere, origins, mergePreview, note);
+        }
+
         /** Whether {@code failOn=collision} fails on this. */
         public boolean hasCollisionOrOrderProblem() {
             return !collisions.isEmpty() || !order.isEmpty();

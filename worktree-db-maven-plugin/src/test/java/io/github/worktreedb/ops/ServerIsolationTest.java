@@ -174,7 +174,8 @@ class ServerIsolationTest {
                         org.assertj.core.groups.Tuple.tuple(port + 10, "running", false));
         assertThat(r.servers().get(0).pid()).isEqualTo(ca.server().server().status().pid());
         assertThat(r.servers().get(0).dataBytes()).isPositive();
-        assertThat(String.join("\n", StatusText.render(r))).contains("Server         localhost:" + port + "  [ok] running, pid ");
+        assertThat(String.join("\n", StatusText.render(r))).contains("Server         localhost:" + port + "  [ok] running, pid ")
+                .contains("Coordination  (isolation=server)");
 
         WorktreeServers.stop(ca, log);
         StatusReport stopped = new StatusOperation(ca, log, false).run();
