@@ -59,14 +59,10 @@ class ExportImportIT {
         Path dataFile = a.resolve("target/worktree-db/" + dbA + "-data.dump");
         Path schemaFile = a.resolve("target/worktree-db/" + dbA + "-schema.sql");
 
-        // full: B gets A's rows and schema as they were at the first export; its marker stays the plugin's
-        MavenRunner.Result clonedB = MavenRunner.run(b, "worktree-db:clone");
-        assertThat(clonedB.succeeded()).as(clonedB.log()).isTrue();
-        try (Connection c = PG.admin(dbB)) {
-            c.createStatement().execute("DELETE FROM orders");
-        }
-        MavenRunner.Result imported = MavenRunner.run(b, "worktree-db:import", "-Dworktree-db.file=" + fullFile,
-                "-Dworktree-db.yes=true");
+        // full, into a fresh clone in the same build: B gets A's rows and schema as they were at the first export, and
+        // stays the plugin's (marker, owner)
+        MavenRunner.Result imported = MavenRunner.run(b, "worktree-db:clone", "worktree-db:import",
+                "-Dworktree-db.file=" + fullFile, "-Dworktree-db.yes=true");
         assertThat(imported.succeeded()).as(imported.log()).isTrue();
         assertThat(imported.log()).contains("Imported " + fullFile.getFileName() + " (full, ")
                 .contains(" into " + dbB + ": 6000 row(s)");
@@ -87,38 +83,15 @@ class ExportImportIT {
         assertThat(counts(dbB)).isEqualTo(counts(dbA)).isEqualTo("1000/4000");
         assertThat(PG.queryIn(dbB, "SELECT sum(total) FROM orders")).isEqualTo(PG.queryIn(dbA, "SELECT sum(total) FROM orders"));
 
-        // data that does not fit: refused naming table.column; B unchanged
-        try (Connection c = PG.admin(dbB)) {
-            c.createStatement().execute("ALTER TABLE orders ALTER total TYPE text; DELETE FROM orders WHERE id > 10");
-        }
-        MavenRunner.Result misfit = MavenRunner.run(b, "worktree-db:import", "-Dworktree-db.file=" + dataFile,
-                "-Dworktree-db.yes=true");
-        MavenRunner.assertCleanFailure(misfit, "does not fit " + dbB,
-                "public.orders.total (numeric(10,2) in the file, text in " + dbB + ")");
-        assertThat(counts(dbB)).isEqualTo("1000/10");
-
-        // a file cut short: refused naming it; B unchanged
-        Path cut = a.resolve("target/worktree-db/cut.dump");
-        byte[] bytes = Files.readAllBytes(fullFile);
-        Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length - 100));
-        Files.copy(fullFile.resolveSibling(fullFile.getFileName() + ".manifest.json"),
-                cut.resolveSibling("cut.dump.manifest.json"));
-        MavenRunner.Result corrupt = MavenRunner.run(b, "worktree-db:import", "-Dworktree-db.file=" + cut,
-                "-Dworktree-db.yes=true");
-        MavenRunner.assertCleanFailure(corrupt, "The dump file " + cut + " is damaged or incomplete");
-        assertThat(counts(dbB)).isEqualTo("1000/10");
-
-        // the main database: refused
-        MavenRunner.Result intoMain = MavenRunner.run(s.repo.root(), "worktree-db:import", "-Dworktree-db.file=" + fullFile,
-                "-Dworktree-db.yes=true");
-        MavenRunner.assertCleanFailure(intoMain, "Refusing to import into " + s.main + ": it is the main database");
-
-        // killed like kill -9 in the middle of a full import: B is as it was, the next import succeeds
+        // the main worktree: export reads the main database; import into it is refused (same build, same file)
         s.addEvents(200_000);
-        MavenRunner.Result bigExport = MavenRunner.run(s.repo.root(), "worktree-db:export",
-                "-Dworktree-db.file=" + a.resolve("target/worktree-db/big.dump"));
-        assertThat(bigExport.succeeded()).as(bigExport.log()).isTrue();
         Path big = a.resolve("target/worktree-db/big.dump");
+        MavenRunner.Result intoMain = MavenRunner.run(s.repo.root(), "worktree-db:export", "worktree-db:import",
+                "-Dworktree-db.file=" + big, "-Dworktree-db.yes=true");
+        MavenRunner.assertCleanFailure(intoMain, "Refusing to import into " + s.main + ": it is the main database");
+        assertThat(intoMain.log()).contains("Exported " + s.main + ": full, 206000 row(s) in 3 table(s)");
+
+        // killed like kill -9 in the middle of a full import: B is as it was
         Path log = Files.createTempFile("import-killed", ".log");
         Process build = MavenRunner.start(b, log, "worktree-db:import", "-Dworktree-db.file=" + big, "-Dworktree-db.yes=true");
         String temp = null;
@@ -136,12 +109,31 @@ class ExportImportIT {
         build.descendants().forEach(ProcessHandle::destroyForcibly); // the JVM and pg_restore: like kill -9
         build.destroyForcibly();
         build.waitFor(30, TimeUnit.SECONDS);
-        assertThat(counts(dbB)).isEqualTo("1000/10");
+        assertThat(counts(dbB)).isEqualTo("1000/4000");
         assertThat(PG.queryIn(dbB, "SELECT to_regclass('events') IS NULL")).isEqualTo("t");
-        MavenRunner.Result after = MavenRunner.run(b, "worktree-db:import", "-Dworktree-db.file=" + big, "-Dworktree-db.yes=true");
-        assertThat(after.succeeded()).as(after.log()).isTrue();
-        assertThat(after.log()).contains("Dropping " + temp + ", a half-finished copy left by an earlier run");
-        assertThat(PG.queryIn(dbB, "SELECT count(*) FROM events")).isEqualTo("200000");
+
+        // data that does not fit: refused naming table.column, B unchanged; the killed run's leftover is dropped first
+        try (Connection c = PG.admin(dbB)) {
+            c.createStatement().execute("ALTER TABLE orders ALTER total TYPE text; DELETE FROM orders WHERE id > 10");
+        }
+        MavenRunner.Result misfit = MavenRunner.run(b, "worktree-db:import", "-Dworktree-db.file=" + dataFile,
+                "-Dworktree-db.yes=true");
+        MavenRunner.assertCleanFailure(misfit, "does not fit " + dbB,
+                "public.orders.total (numeric(10,2) in the file, text in " + dbB + ")");
+        assertThat(misfit.log()).contains("Dropping " + temp + ", a half-finished copy left by an earlier run");
+        assertThat(PG.exists(temp)).isFalse();
+        assertThat(counts(dbB)).isEqualTo("1000/10");
+
+        // a file cut short: refused naming it; B unchanged
+        Path cut = a.resolve("target/worktree-db/cut.dump");
+        byte[] bytes = Files.readAllBytes(fullFile);
+        Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length - 100));
+        Files.copy(fullFile.resolveSibling(fullFile.getFileName() + ".manifest.json"),
+                cut.resolveSibling("cut.dump.manifest.json"));
+        MavenRunner.Result corrupt = MavenRunner.run(b, "worktree-db:import", "-Dworktree-db.file=" + cut,
+                "-Dworktree-db.yes=true");
+        MavenRunner.assertCleanFailure(corrupt, "The dump file " + cut + " is damaged or incomplete");
+        assertThat(counts(dbB)).isEqualTo("1000/10");
 
         // no password in any file the goals wrote
         try (Stream<Path> files = Files.list(a.resolve("target/worktree-db"))) {
