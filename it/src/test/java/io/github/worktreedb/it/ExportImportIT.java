@@ -30,6 +30,17 @@ class ExportImportIT {
         return PG.queryIn(database, "SELECT (SELECT count(*) FROM customer) || '/' || (SELECT count(*) FROM orders)");
     }
 
+    private final StringBuilder timings = new StringBuilder();
+
+    /** A build, its wall time noted for the summary line (what this class costs the suite). */
+    private MavenRunner.Result run(Path dir, String... args) {
+        MavenRunner.Result r = MavenRunner.run(dir, args);
+        String goals = String.join("+", java.util.Arrays.stream(args).filter(g -> g.startsWith("worktree-db:"))
+                .map(g -> g.substring("worktree-db:".length())).toList());
+        timings.append(String.format(java.util.Locale.ROOT, " %s %.1f s;", goals, r.millis() / 1000.0));
+        return r;
+    }
+
     @Test
     void roundTripsRefusalsAndAKilledImportLeaveEveryDatabaseWholeAndNoPasswordInAnyFile() throws Exception {
         Sample s = Sample.create("export-import");
@@ -39,7 +50,7 @@ class ExportImportIT {
         String dbA = s.main + "_feature_a";
         String dbB = s.main + "_feature_b";
 
-        MavenRunner.Result full = MavenRunner.run(a, "worktree-db:clone", "worktree-db:export");
+        MavenRunner.Result full = run(a, "worktree-db:clone", "worktree-db:export");
         int major = PG.serverVersionNum() / 10000;
         if (major > 15) {
             // the host's pg_dump (15) refuses this server: the exact message, and no file
@@ -54,14 +65,14 @@ class ExportImportIT {
         try (Connection c = PG.admin(dbA)) {
             c.createStatement().execute("DELETE FROM orders WHERE id > 4000; ALTER TABLE customer ADD COLUMN vip boolean");
         }
-        assertThat(MavenRunner.run(a, "worktree-db:export", "-Dworktree-db.exportType=data").succeeded()).isTrue();
-        assertThat(MavenRunner.run(a, "worktree-db:export", "-Dworktree-db.exportType=schema").succeeded()).isTrue();
+        assertThat(run(a, "worktree-db:export", "-Dworktree-db.exportType=data").succeeded()).isTrue();
+        assertThat(run(a, "worktree-db:export", "-Dworktree-db.exportType=schema").succeeded()).isTrue();
         Path dataFile = a.resolve("target/worktree-db/" + dbA + "-data.dump");
         Path schemaFile = a.resolve("target/worktree-db/" + dbA + "-schema.sql");
 
         // full, into a fresh clone in the same build: B gets A's rows and schema as they were at the first export, and
         // stays the plugin's (marker, owner)
-        MavenRunner.Result imported = MavenRunner.run(b, "worktree-db:clone", "worktree-db:import",
+        MavenRunner.Result imported = run(b, "worktree-db:clone", "worktree-db:import",
                 "-Dworktree-db.file=" + fullFile, "-Dworktree-db.yes=true");
         assertThat(imported.succeeded()).as(imported.log()).isTrue();
         assertThat(imported.log()).contains("Imported " + fullFile.getFileName() + " (full, ")
@@ -72,12 +83,12 @@ class ExportImportIT {
         assertThat(PG.owner(dbB)).isEqualTo(s.role);
 
         // schema, then data: B ends with A's current schema and rows
-        MavenRunner.Result schemaOnly = MavenRunner.run(b, "worktree-db:import", "-Dworktree-db.file=" + schemaFile,
+        MavenRunner.Result schemaOnly = run(b, "worktree-db:import", "-Dworktree-db.file=" + schemaFile,
                 "-Dworktree-db.yes=true");
         assertThat(schemaOnly.succeeded()).as(schemaOnly.log()).isTrue();
         assertThat(schema(dbB)).isEqualTo(schema(dbA));
         assertThat(counts(dbB)).isEqualTo("0/0");
-        MavenRunner.Result data = MavenRunner.run(b, "worktree-db:import", "-Dworktree-db.file=" + dataFile,
+        MavenRunner.Result data = run(b, "worktree-db:import", "-Dworktree-db.file=" + dataFile,
                 "-Dworktree-db.yes=true");
         assertThat(data.succeeded()).as(data.log()).isTrue();
         assertThat(counts(dbB)).isEqualTo(counts(dbA)).isEqualTo("1000/4000");
@@ -86,7 +97,7 @@ class ExportImportIT {
         // the main worktree: export reads the main database; import into it is refused (same build, same file)
         s.addEvents(200_000);
         Path big = a.resolve("target/worktree-db/big.dump");
-        MavenRunner.Result intoMain = MavenRunner.run(s.repo.root(), "worktree-db:export", "worktree-db:import",
+        MavenRunner.Result intoMain = run(s.repo.root(), "worktree-db:export", "worktree-db:import",
                 "-Dworktree-db.file=" + big, "-Dworktree-db.yes=true");
         MavenRunner.assertCleanFailure(intoMain, "Refusing to import into " + s.main + ": it is the main database");
         assertThat(intoMain.log()).contains("Exported " + s.main + ": full, 206000 row(s) in 3 table(s)");
@@ -116,7 +127,7 @@ class ExportImportIT {
         try (Connection c = PG.admin(dbB)) {
             c.createStatement().execute("ALTER TABLE orders ALTER total TYPE text; DELETE FROM orders WHERE id > 10");
         }
-        MavenRunner.Result misfit = MavenRunner.run(b, "worktree-db:import", "-Dworktree-db.file=" + dataFile,
+        MavenRunner.Result misfit = run(b, "worktree-db:import", "-Dworktree-db.file=" + dataFile,
                 "-Dworktree-db.yes=true");
         MavenRunner.assertCleanFailure(misfit, "does not fit " + dbB,
                 "public.orders.total (numeric(10,2) in the file, text in " + dbB + ")");
@@ -130,10 +141,12 @@ class ExportImportIT {
         Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length - 100));
         Files.copy(fullFile.resolveSibling(fullFile.getFileName() + ".manifest.json"),
                 cut.resolveSibling("cut.dump.manifest.json"));
-        MavenRunner.Result corrupt = MavenRunner.run(b, "worktree-db:import", "-Dworktree-db.file=" + cut,
+        MavenRunner.Result corrupt = run(b, "worktree-db:import", "-Dworktree-db.file=" + cut,
                 "-Dworktree-db.yes=true");
         MavenRunner.assertCleanFailure(corrupt, "The dump file " + cut + " is damaged or incomplete");
         assertThat(counts(dbB)).isEqualTo("1000/10");
+
+        System.out.println("ExportImportIT builds:" + timings);
 
         // no password in any file the goals wrote
         try (Stream<Path> files = Files.list(a.resolve("target/worktree-db"))) {
