@@ -49,6 +49,9 @@ public final class PropertyNames {
     public static final String REHEARSE = PREFIX + "rehearse";
     public static final String AUDIT_FILE = PREFIX + "auditFile";
     public static final String ISOLATION = PREFIX + "isolation";
+    public static final String SNAPSHOT = PREFIX + "snapshot";
+    public static final String MAX_SNAPSHOTS = PREFIX + "maxSnapshots";
+    public static final String SNAPSHOT_BEFORE = PREFIX + "snapshotBefore";
     public static final String EXPORT_TYPE = PREFIX + "exportType";
     public static final String FILE = PREFIX + "file";
 

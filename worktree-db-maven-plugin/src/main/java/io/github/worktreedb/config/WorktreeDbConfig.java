@@ -34,6 +34,7 @@ import java.util.List;
  * @param pgBin directory of pg_dump and pg_restore for dump-based copies, or {@code null} to search
  * @param isolation how worktrees are kept apart: a database each, or all on the main database
  * @param safety target, name-bound consent, lock safety, lint, rehearsal and audit
+ * @param snapshots the snapshot's name, how many are kept, and whether migrate and reset take one first
  */
 public record WorktreeDbConfig(
         Path baseDir,
@@ -62,7 +63,8 @@ public record WorktreeDbConfig(
         boolean fromEmpty,
         String pgBin,
         Isolation isolation,
-        SafetySettings safety) {
+        SafetySettings safety,
+        SnapshotSettings snapshots) {
 
     public static final List<String> DEFAULT_ENV_FILES = List.of(".env", "backend/.env", "frontend/.env.local");
 
@@ -77,6 +79,7 @@ public record WorktreeDbConfig(
         seed = seed == null ? SeedSettings.defaults(baseDir) : seed;
         isolation = isolation == null ? Isolation.DATABASE : isolation;
         safety = safety == null ? SafetySettings.defaults() : safety;
+        snapshots = snapshots == null ? SnapshotSettings.defaults() : snapshots;
     }
 
     /** A configuration with defaults for everything but the project directory (for tests and tools). */
@@ -113,6 +116,7 @@ public record WorktreeDbConfig(
         private String pgBin;
         private Isolation isolation;
         private SafetySettings safety;
+        private SnapshotSettings snapshots;
 
         private Builder(Path baseDir) {
             this.baseDir = baseDir;
@@ -144,13 +148,14 @@ public record WorktreeDbConfig(
         public Builder pgBin(String v) { pgBin = v; return this; }
         public Builder isolation(Isolation v) { isolation = v; return this; }
         public Builder safety(SafetySettings v) { safety = v; return this; }
+        public Builder snapshots(SnapshotSettings v) { snapshots = v; return this; }
 
         public WorktreeDbConfig build() {
             return new WorktreeDbConfig(baseDir, envFiles, blankToNull(url), blankToNull(username), emptyToNull(password),
                     credentialsOrigin, namePattern, blankToNull(database), blankToNull(mainBranch), strategy, force,
                     terminateConnections, yes, interactive, dryRun, maintenanceDatabase, connectTimeout, ports, portStep,
                     blankToNull(overrideEnvFile), migration, seed, allowRemote, fromEmpty,
-                    blankToNull(pgBin), isolation, safety);
+                    blankToNull(pgBin), isolation, safety, snapshots);
         }
 
         private static String blankToNull(String s) {

@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.flywaydb.core.api.MigrationInfo;
@@ -73,7 +74,8 @@ public final class MigrateChecks {
                     + (ignored.size() == 1 ? "is" : "are") + " below version " + current + ", which " + ctx.database()
                     + " already has" + (shared ? " (applied from another worktree or the main branch)" : "")
                     + ": Flyway applies migrations in version order and skips older ones. Rename "
-                    + (ignored.size() == 1 ? "it" : "them") + " above " + current + ", or apply out of order with -D"
+                    + (ignored.size() == 1 ? "it" : "them") + " above " + current + renames(r, ignored)
+                    + ", or apply out of order with -D"
                     + PropertyNames.OUT_OF_ORDER + "=true (then every other database must get them out of order too).";
             if (shared) {
                 throw WorktreeDbException.user("Refusing to migrate the shared database " + ctx.database() + ": " + text);
@@ -83,8 +85,13 @@ public final class MigrateChecks {
         for (MigrationCoordination.Collision c : r.collisions()) {
             log.warn("Version collision: " + c.text() + ". Rename one of them before both are merged.");
         }
+        // a version already said above (this database skips it) is not said again as an order problem
+        Set<String> skipped = ignored.stream().filter(i -> i.getVersion() != null).map(i -> i.getVersion().getVersion())
+                .collect(Collectors.toSet());
         for (MigrationCoordination.Order o : r.order()) {
-            log.warn("Order: " + o.text());
+            if (!skipped.contains(o.version())) {
+                log.warn("Order: " + o.text());
+            }
         }
         plan.add("compared with " + r.comparedWith().size() + " other worktree(s)"
                 + (r.comparedWith().isEmpty() ? "" : ": " + r.comparedWith().stream().map(c -> c.branch() + " (" + c.worktree()
@@ -107,6 +114,16 @@ public final class MigrateChecks {
             }
         }
         return new Checked(plan);
+    }
+
+    /** The new names the order analysis suggests for {@code ignored} ("(e.g. V7__x.sql)"), or nothing. */
+    private static String renames(MigrationCoordination.Report r, List<MigrationInfo> ignored) {
+        List<String> names = new ArrayList<>();
+        for (MigrationInfo i : ignored) {
+            r.order().stream().filter(o -> i.getVersion() != null && o.version().equals(i.getVersion().getVersion()))
+                    .findFirst().ifPresent(o -> names.add(o.rename()));
+        }
+        return names.isEmpty() ? "" : " (e.g. " + String.join(", ", names) + ")";
     }
 
     /** The coordination part of {@code status}: read-only. */

@@ -4,6 +4,7 @@ import io.github.worktreedb.config.MigrationSettings;
 import io.github.worktreedb.config.PropertyNames;
 import io.github.worktreedb.config.SafetySettings;
 import io.github.worktreedb.config.SeedSettings;
+import io.github.worktreedb.config.SnapshotSettings;
 import io.github.worktreedb.config.Strategy;
 import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
@@ -225,6 +226,21 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
     @Parameter(property = PropertyNames.AUDIT_FILE)
     protected String auditFile;
 
+    /**
+     * How many snapshots {@code snapshot} (and {@code snapshotBefore}) keep per worktree database; the oldest are dropped
+     * first, said in one line. {@code 0} keeps them all.
+     */
+    @Parameter(property = PropertyNames.MAX_SNAPSHOTS, defaultValue = "5")
+    protected int maxSnapshots;
+
+    /**
+     * {@code migrate}, {@code reset} and {@code import}: save a snapshot of this worktree's database first (named
+     * {@code before_<goal>_<time>}), so that one {@code mvn worktree-db:restore} undoes them. A failed migration's
+     * message names it and gives the command.
+     */
+    @Parameter(property = PropertyNames.SNAPSHOT_BEFORE, defaultValue = "false")
+    protected boolean snapshotBefore;
+
     @Parameter(defaultValue = "${project}", readonly = true, required = true)
     protected MavenProject project;
 
@@ -269,6 +285,11 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
     /** Whether lint findings fail this goal ({@code failOn} holds {@code lint}); goals with a {@code failOn} say so. */
     protected boolean failOnLint() {
         return false;
+    }
+
+    /** The snapshot's name ({@code snapshot}, {@code restore}); {@code null} for the other goals. */
+    protected String snapshotName() {
+        return null;
     }
 
     /** Goal-specific settings on top of the shared ones. */
@@ -321,7 +342,8 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
                         SafetySettings.parseTimeout(PropertyNames.STATEMENT_TIMEOUT, statementTimeout), failOnLint(),
                         rehearse, auditFile == null || auditFile.isBlank() ? null
                                 : project.getBasedir().toPath().resolve(auditFile.strip()).normalize(),
-                        Agents.detect(System.getenv())));
+                        Agents.detect(System.getenv())))
+                .snapshots(new SnapshotSettings(snapshotName(), maxSnapshots, snapshotBefore));
         configure(b);
         return b.build();
     }

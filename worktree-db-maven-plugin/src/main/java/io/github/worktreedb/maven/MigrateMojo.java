@@ -47,7 +47,7 @@ public class MigrateMojo extends AbstractWorktreeDbMojo {
             publish(ctx, log);
             return;
         }
-        MigrateOperation.Result result = new MigrateOperation(ctx, log, confirmation()).run();
+        MigrateOperation.Result result = new MigrateOperation(ctx, log, confirmation()).snapshotBefore(pluginVersion()).run();
         publish(ctx, log);
         project.getProperties().setProperty(PropertyNames.PUBLISHED_SCHEMA_VERSION, result.version());
         MigrationToolGuidance.print(ctx.git().root(), ctx.databaseSpec(), log);

@@ -44,10 +44,14 @@ public final class CleanupOperation {
         }
     }
 
-    /** One database in the plan. */
+    /**
+     * One database in the plan.
+     *
+     * @param snapshotOf for a snapshot: the worktree database it saved ({@code null} for a worktree database)
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Candidate(String name, long sizeBytes, String size, String reason, String branch, String worktree,
-            int openSessions) {}
+            int openSessions, String snapshotOf) {}
 
     /** One database left out of the plan, and why. */
     @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
@@ -90,9 +94,13 @@ public final class CleanupOperation {
         List<Skipped> skipped = new ArrayList<>();
         try (Connection conn = ctx.target().connector().connectMaintenance(ctx.config().maintenanceDatabase())) {
             Catalog catalog = new Catalog(conn);
-            for (OwnedDatabases.Owned o : OwnedDatabases.of(conn, ctx, Marker.Kind.WORKTREE)) {
+            // a gone worktree's snapshots go with its database (and without it, when it was dropped before)
+            List<OwnedDatabases.Owned> owned = new ArrayList<>(OwnedDatabases.of(conn, ctx, Marker.Kind.WORKTREE));
+            Snapshots.all(conn, ctx).forEach(s -> owned.add(new OwnedDatabases.Owned(s.database(), s.marker(), s.sizeBytes())));
+            for (OwnedDatabases.Owned o : owned) {
                 Marker m = o.marker();
-                boolean current = o.name().equals(ctx.database()) && !ctx.usesMainDatabase();
+                String snapshotOf = m.kind() == Marker.Kind.SNAPSHOT ? m.snapshot().of() : null;
+                boolean current = (snapshotOf != null ? snapshotOf : o.name()).equals(ctx.database()) && !ctx.usesMainDatabase();
                 boolean detached = Boolean.TRUE.equals(m.detached());
                 boolean worktreeGone = m.worktree() == null || !live.contains(Path.of(m.worktree()));
                 boolean branchGone = !detached && !OwnedDatabases.branchExists(branches, m);
@@ -104,6 +112,12 @@ public final class CleanupOperation {
                             case EITHER -> branchGone ? "branch " + m.branch() + " is gone"
                                     : worktreeGone ? "worktree " + m.worktree() + " is gone" : null;
                         };
+                if (reason != null && snapshotOf != null) {
+                    reason = "snapshot '" + m.snapshot().name() + "' of " + snapshotOf + ": " + reason;
+                }
+                if (reason == null && snapshotOf != null) {
+                    continue; // a live worktree's snapshots are not worth a line each
+                }
                 if (reason == null) {
                     String either = " (-D" + PropertyNames.CLEANUP_WHEN + "=either drops it too)";
                     if (current) {
@@ -132,7 +146,7 @@ public final class CleanupOperation {
                     continue;
                 }
                 candidates.add(new Candidate(o.name(), o.sizeBytes(), Sizes.human(o.sizeBytes()), reason, m.branch(),
-                        m.worktree(), sessions));
+                        m.worktree(), sessions, snapshotOf));
             }
         } catch (SQLException e) {
             throw WorktreeDbException.environment("Cannot list the databases: " + e.getMessage(), e);
@@ -165,9 +179,12 @@ public final class CleanupOperation {
         long reclaimed = 0;
         for (Candidate c : plan.candidates()) {
             long start = System.nanoTime();
-            try (DatabaseLock lock = DatabaseLock.acquire(ctx.target().connector(), ctx.config().maintenanceDatabase(), c.name(), log)) {
+            // a snapshot is taken and restored under its worktree database's lock
+            String lockName = c.snapshotOf() != null ? c.snapshotOf() : c.name();
+            Marker.Kind kind = c.snapshotOf() != null ? Marker.Kind.SNAPSHOT : Marker.Kind.WORKTREE;
+            try (DatabaseLock lock = DatabaseLock.acquire(ctx.target().connector(), ctx.config().maintenanceDatabase(), lockName, log)) {
                 Optional<Marker> marker = lock.catalog().facts(c.name()).marker();
-                if (marker.isEmpty() || marker.get().kind() != Marker.Kind.WORKTREE) {
+                if (marker.isEmpty() || marker.get().kind() != kind) {
                     log.warn("Skipping " + c.name() + ": it is gone or no longer carries the worktree-db marker");
                     continue;
                 }

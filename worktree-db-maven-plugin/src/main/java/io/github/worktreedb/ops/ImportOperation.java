@@ -112,10 +112,17 @@ public final class ImportOperation {
                             + Sizes.human(catalog.size(target)) + ending + ")"
                             : "restore it as a new database")
                     + ".";
+            boolean snapshotFirst = ctx.config().snapshots().before() && exists;
+            if (snapshotFirst) {
+                plan += "\nFirst save it as a snapshot (" + PropertyNames.SNAPSHOT_BEFORE + ").";
+            }
             if (!Confirmation.proceed(ctx.config(), confirmation, plan, log)) {
                 return new Result(false, check.type(), 0);
             }
-            // snapshotBefore (issue 17) hooks in here: a snapshot of the target before anything changes
+            if (snapshotFirst) {
+                new SnapshotOperation(ctx, log, pluginVersion, progress)
+                        .take(catalog, Snapshots.beforeName("import", java.time.Instant.now()), false);
+            }
             long rows;
             if (check.type() == ExportType.DATA) {
                 rows = loadData(transfer, tools, dump, check, tables, target);

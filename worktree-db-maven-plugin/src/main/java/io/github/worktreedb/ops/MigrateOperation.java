@@ -49,6 +49,8 @@ public final class MigrateOperation {
     private Consent.Stakes stakes;
     private Catalog catalog;
     private List<MigrationInfo> pendingNow = List.of();
+    private String snapshotPluginVersion;
+    private String savedAs;
 
     public MigrateOperation(WorktreeContext ctx, Log log, Confirmation confirmation) {
         this.ctx = ctx;
@@ -59,6 +61,15 @@ public final class MigrateOperation {
     /** Runs under a lock the caller already holds on this database (reset), instead of taking it. */
     MigrateOperation underLock(DatabaseLock lock) {
         this.heldLock = lock;
+        return this;
+    }
+
+    /**
+     * With {@code snapshotBefore}, saves a snapshot of the database just before applying anything (its marker says
+     * {@code pluginVersion}); a failure then names it and the command that restores it.
+     */
+    public MigrateOperation snapshotBefore(String pluginVersion) {
+        this.snapshotPluginVersion = pluginVersion;
         return this;
     }
 
@@ -77,7 +88,8 @@ public final class MigrateOperation {
                     ? timeoutFailure(m, db.password())
                     : FlywayErrors.translate(e, db.database(), ctx.config().migration(), db.password());
             audit("failed", failure.getMessage(), versions(pendingNow), start);
-            throw failure;
+            throw savedAs == null ? failure : new WorktreeDbException(failure.kind(), failure.getMessage() + "\n"
+                    + undo(savedAs, db.database()), failure.getCause());
         } catch (WorktreeDbException e) {
             throw e;
         } catch (Exception e) {
@@ -164,6 +176,7 @@ public final class MigrateOperation {
             }
             return new Result(current, 0, missing, false);
         }
+        snapshotFirst(stakes);
         if (baselineOnly) {
             return baseline(flyway, db, missing, start);
         }
@@ -205,6 +218,30 @@ public final class MigrateOperation {
                 + "): Flyway's history now starts there; no migration is above it (" + Sizes.seconds(took) + ")");
         History.append(ctx.git(), "migrate", db.database(), "baselined at version " + version, took, log);
         return new Result(version, 0, missing, true);
+    }
+
+    /** {@code snapshotBefore}: the database as it is now, saved under {@code before_migrate_<time>}. */
+    private void snapshotFirst(Consent.Stakes stakes) {
+        if (snapshotPluginVersion == null || !ctx.config().snapshots().before()) {
+            return;
+        }
+        if (stakes.protection().isPresent()) {
+            log.warn("No snapshot before migrating " + ctx.database() + ": it is protected, and a protected database is "
+                    + "never snapshotted (" + PropertyNames.SNAPSHOT_BEFORE + " is for development databases).");
+            return;
+        }
+        savedAs = new SnapshotOperation(ctx, log, snapshotPluginVersion)
+                .take(catalog, Snapshots.beforeName("migrate", java.time.Instant.now()), false).name();
+    }
+
+    /** What a failed migration's message says when a snapshot was saved just before it. */
+    private String undo(String snapshot, String database) {
+        if (ctx.usesMainDatabase()) {
+            return "The main database " + database + " was saved just before this migrate as snapshot '" + snapshot
+                    + "'; worktree-db never restores into the main database, so copy what you need from it by hand.";
+        }
+        return database + " was saved just before this migrate as snapshot '" + snapshot + "'. To undo what the "
+                + "migration left behind, run: " + Snapshots.restoreCommand(snapshot);
     }
 
     private static String listed(List<MigrationInfo> migrations) {

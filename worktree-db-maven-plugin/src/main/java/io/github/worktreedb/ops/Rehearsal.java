@@ -27,7 +27,7 @@ import org.flywaydb.core.api.output.MigrateResult;
  * ({@code CREATE DATABASE … TEMPLATE}) before the target is touched, and reports each migration's time and the table
  * locks it held at its end (read from {@code pg_locks} inside the migration's own transaction by a Flyway callback).
  * The copy is dropped afterwards, whatever happened. A migration that fails on the copy stops the run: the target is
- * not touched.
+ * not touched. A remote target gets a schema-only copy with its Flyway history instead ({@link #schemaOnlyCopy}).
  */
 final class Rehearsal {
 
@@ -43,22 +43,30 @@ final class Rehearsal {
     }
 
     List<Step> run(Catalog catalog, ConnectionSpec target) {
-        if (!target.isLocal()) {
-            throw WorktreeDbException.user("-Dworktree-db.rehearse=true copies the target on its own server, and "
-                    + target.database() + " is on " + target.primary().display() + ", not this machine: rehearsal on a "
-                    + "schema-only copy of a remote database is not supported yet. Rehearse on a staging copy instead.");
-        }
+        return run(catalog, target, !target.isLocal());
+    }
+
+    /**
+     * @param schemaOnly a remote target: its data is not copied over the network (nor doubled on a production
+     *     server), only its schema and its Flyway history, into a throwaway database on the same server
+     */
+    List<Step> run(Catalog catalog, ConnectionSpec target, boolean schemaOnly) {
         String copy = "wtdb_rehearse_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         long start = System.nanoTime();
-        try {
-            catalog.createFromTemplate(copy, target.database(), null, Catalog.TemplateStrategy.SERVER_DEFAULT);
-        } catch (SQLException e) {
-            throw WorktreeDbException.user("Cannot rehearse on a copy of " + target.database() + ": "
-                    + Secrets.redact(e.getMessage(), target.password()) + ("55006".equals(e.getSQLState())
-                            ? " (a copy needs no other session on it: close them, or migrate without rehearse)" : ""));
+        if (schemaOnly) {
+            schemaOnlyCopy(catalog, target, copy);
+        } else {
+            try {
+                catalog.createFromTemplate(copy, target.database(), null, Catalog.TemplateStrategy.SERVER_DEFAULT);
+            } catch (SQLException e) {
+                throw WorktreeDbException.user("Cannot rehearse on a copy of " + target.database() + ": "
+                        + Secrets.redact(e.getMessage(), target.password()) + ("55006".equals(e.getSQLState())
+                                ? " (a copy needs no other session on it: close them, or migrate without rehearse)" : ""));
+            }
         }
         try {
-            log.info("Rehearsing on " + copy + ", a copy of " + target.database() + " made in "
+            log.info("Rehearsing on " + copy + ", a " + (schemaOnly ? "schema-only copy (no rows but the Flyway history: "
+                    + "times and locks on empty tables)" : "copy") + " of " + target.database() + " made in "
                     + Sizes.seconds(java.time.Duration.ofNanos(System.nanoTime() - start)));
             LockRecorder recorder = new LockRecorder();
             MigrateResult result;
@@ -85,6 +93,80 @@ final class Rehearsal {
             } catch (SQLException e) {
                 log.warn("Could not drop the rehearsal copy " + copy + ": " + e.getMessage() + ". Drop it by hand.");
             }
+        }
+    }
+
+    /**
+     * Makes {@code copy} on the target's server from a schema-only export of the target (pg_dump, the export goal's
+     * code), then copies the Flyway history's rows into it, so that Flyway sees the same applied versions and runs
+     * exactly the pending migrations. On any failure the copy is dropped and the target was only read.
+     */
+    private void schemaOnlyCopy(Catalog catalog, ConnectionSpec target, String copy) {
+        String password = target.password();
+        io.github.worktreedb.transfer.FileTransfer transfer = new io.github.worktreedb.transfer.FileTransfer(
+                io.github.worktreedb.transfer.CopyEngine.Settings.of(ctx.config()), log,
+                io.github.worktreedb.transfer.ProgressListener.NONE);
+        io.github.worktreedb.transfer.Endpoint source = new io.github.worktreedb.transfer.Endpoint(ctx.target().connector(),
+                target.database());
+        java.nio.file.Path dir = null;
+        try {
+            io.github.worktreedb.postgres.ClientTools.Tools tools = transfer.tools(catalog.serverVersionNum() / 10000,
+                    catalog.serverVersion());
+            dir = java.nio.file.Files.createTempDirectory("worktree-db-rehearse");
+            io.github.worktreedb.transfer.DumpFile schema = new io.github.worktreedb.transfer.DumpFile(
+                    dir.resolve("schema.sql"));
+            String table = ctx.config().migration().table();
+            transfer.export(tools, source, io.github.worktreedb.transfer.ExportType.SCHEMA, schema, table, List.of(), null);
+            catalog.createEmptyFrom(copy, "template0", null);
+            try {
+                transfer.restoreInto(tools, schema, source.withDatabase(copy), java.util.Optional.empty(),
+                        new io.github.worktreedb.transfer.DumpFile.Contents(0, List.of(), true));
+                copyHistory(ctx.target().connector(), target.database(), copy, table);
+            } catch (RuntimeException | SQLException e) {
+                catalog.drop(copy, true);
+                throw e;
+            }
+        } catch (SQLException | java.io.IOException e) {
+            throw new WorktreeDbException(WorktreeDbException.Kind.USER, "Cannot rehearse on a schema-only copy of "
+                    + target.database() + ": "
+                    + Secrets.redact(e.getMessage(), password) + ". " + target.database() + " was not touched; the "
+                    + "rehearsal needs CREATEDB on its server (or migrate without " + io.github.worktreedb.config.PropertyNames.REHEARSE
+                    + ").", e);
+        } finally {
+            deleteQuietly(dir);
+        }
+    }
+
+    /** The Flyway history's rows from {@code from} into the same table of {@code to} (made from its schema). */
+    private static void copyHistory(io.github.worktreedb.postgres.PgConnector server, String from, String to, String table)
+            throws SQLException {
+        try (Connection source = server.connect(from); Connection target = server.connect(to)) {
+            var history = io.github.worktreedb.transfer.FileTransfer.flyway(source, table);
+            if (history.isEmpty()) {
+                return; // no history yet: Flyway makes it on the copy as it would on the target
+            }
+            String qualified = history.get().table();
+            int dot = qualified.indexOf('.');
+            String sql = new Catalog(source).sql("%I.%I", qualified.substring(0, dot), qualified.substring(dot + 1));
+            var out = new java.io.ByteArrayOutputStream();
+            try {
+                source.unwrap(org.postgresql.PGConnection.class).getCopyAPI().copyOut("COPY " + sql + " TO STDOUT", out);
+                target.unwrap(org.postgresql.PGConnection.class).getCopyAPI()
+                        .copyIn("COPY " + sql + " FROM STDIN", new java.io.ByteArrayInputStream(out.toByteArray()));
+            } catch (java.io.IOException e) {
+                throw new SQLException("copying " + qualified + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static void deleteQuietly(java.nio.file.Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (var files = java.nio.file.Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException ignored) {
+            // a temporary directory: the system cleans it
         }
     }
 

@@ -88,8 +88,15 @@ public final class ResetOperation {
                     : (exists ? "drop it (" + Sizes.human(catalog.size(target)) + ending + "), " : "")
                             + (fromEmpty ? "create it empty" : "copy " + ctx.main().name() + " again"))
                     + ", then migrate and seed.";
+            if (ctx.config().snapshots().before() && exists) {
+                plan += "\nFirst save it as a snapshot (" + PropertyNames.SNAPSHOT_BEFORE + ").";
+            }
             if (!Confirmation.proceed(ctx.config(), confirmation, plan, log)) {
                 return new Result(false, null, 0);
+            }
+            if (ctx.config().snapshots().before() && exists) {
+                new SnapshotOperation(ctx, log, pluginVersion, progress)
+                        .take(catalog, Snapshots.beforeName("reset", java.time.Instant.now()), false);
             }
             if (exists && !swap) {
                 catalog.drop(target, true);

@@ -64,6 +64,7 @@ public final class StatusOperation {
         StatusReport.Migrations migrations;
         StatusReport.Seeds seeds;
         List<StatusReport.OtherDatabase> others = null;
+        List<StatusReport.Snapshot> snapshots;
         try (Connection conn = ctx.target().connector().connectMaintenance(ctx.config().maintenanceDatabase())) {
             Catalog catalog = new Catalog(conn);
             Catalog.DatabaseFacts facts = catalog.facts(ctx.database());
@@ -76,6 +77,7 @@ public final class StatusOperation {
                     marker.map(Marker::version).orElse(null), exists ? catalog.sessions(ctx.database()).size() : null);
             migrations = migrations(exists, problems);
             seeds = exists ? seeds(problems) : new StatusReport.Seeds(List.of(), seedNames(), List.of());
+            snapshots = snapshots(conn);
             if (all) {
                 others = others(conn);
             }
@@ -102,7 +104,8 @@ public final class StatusOperation {
                         + "at " + ctx.database() + ")");
             }
         }
-        return new StatusReport(worktree, mainDb, database, envFiles, migrations, seeds, others, problems, coordination);
+        return new StatusReport(worktree, mainDb, database, envFiles, migrations, seeds, snapshots, others, problems,
+                coordination);
     }
 
     /**
@@ -356,6 +359,16 @@ public final class StatusOperation {
 
     private List<String> seedNames() {
         return SeedOperation.files(ctx.config().seed()).stream().map(SeedOperation.SeedFile::name).toList();
+    }
+
+    private List<StatusReport.Snapshot> snapshots(Connection conn) throws SQLException {
+        List<StatusReport.Snapshot> out = new ArrayList<>();
+        for (Snapshots.Snap s : Snapshots.of(conn, ctx, ctx.database())) {
+            Marker.Snapshot saved = s.marker().snapshot();
+            out.add(new StatusReport.Snapshot(saved.name(), s.database(), s.marker().createdAt(), s.sizeBytes(),
+                    Sizes.human(s.sizeBytes()), saved.flywayVersion(), saved.seeds()));
+        }
+        return out;
     }
 
     private List<StatusReport.OtherDatabase> others(Connection conn) throws SQLException {

@@ -9,7 +9,7 @@ import java.util.List;
  * names, documented on the status page. No password appears anywhere in it.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"worktree", "mainDatabase", "database", "envFiles", "migrations", "seeds", "otherDatabases", "problems", "coordination"})
+@JsonPropertyOrder({"worktree", "mainDatabase", "database", "envFiles", "migrations", "seeds", "snapshots", "otherDatabases", "problems", "coordination"})
 public record StatusReport(
         Worktree worktree,
         MainDatabase mainDatabase,
@@ -17,6 +17,7 @@ public record StatusReport(
         List<EnvFile> envFiles,
         Migrations migrations,
         Seeds seeds,
+        List<Snapshot> snapshots,
         List<OtherDatabase> otherDatabases,
         List<String> problems,
         io.github.worktreedb.coordination.MigrationCoordination.Report coordination) {
@@ -50,6 +51,14 @@ public record StatusReport(
 
     /** Seed files against the seed history. */
     public record Seeds(List<String> applied, List<String> pending, List<String> changed) {}
+
+    /**
+     * A snapshot of this worktree's database, oldest first: its name as given, the database holding it, when it was
+     * taken, its size, and the Flyway version and number of applied seed files it saved ({@code null}: none recorded).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Snapshot(String name, String database, String createdAt, long sizeBytes, String size,
+            String flywayVersion, String seeds) {}
 
     /** Another database the plugin made for a worktree of this repository. */
     public record OtherDatabase(String name, String branch, String worktree, long sizeBytes, String size, String createdAt,

@@ -56,6 +56,16 @@ public final class StatusText {
                 s.changed().size()));
         list(out, "[--] pending", s.pending());
         list(out, "[!!] changed since applied", s.changed());
+        if (r.snapshots() != null) {
+            out.add("Snapshots" + (r.snapshots().isEmpty() ? "      none (mvn worktree-db:snapshot saves one)" : ""));
+            if (!r.snapshots().isEmpty()) {
+                out.add("  " + pad("name", 28) + pad("taken", 26) + pad("size", 10) + "Flyway version");
+            }
+            for (var sn : r.snapshots()) {
+                out.add("  " + pad(sn.name(), 28) + pad(sn.createdAt(), 26) + pad(sn.size(), 10)
+                        + (sn.flywayVersion() == null ? "none" : sn.flywayVersion()));
+            }
+        }
         if (r.coordination() != null) {
             out.addAll(io.github.worktreedb.coordination.CoordinationText.render(r.coordination()));
         }

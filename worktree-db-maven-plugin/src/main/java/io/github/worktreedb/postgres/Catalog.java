@@ -36,7 +36,7 @@ public final class Catalog {
         this.conn = conn;
     }
 
-    /** The session this catalogue reads through (for read-only queries of the server's own views). */
+    /** The maintenance session this catalog works on. */
     public Connection connection() {
         return conn;
     }

@@ -30,6 +30,8 @@ import java.util.Optional;
  * @param detached the worktree had a detached HEAD ({@code branch} is then its directory name)
  * @param kind what the database is: every listing ({@code status}, {@code cleanup}, leftovers) asks for one kind, so a
  *     kind added later is never taken for another
+ * @param snapshot what a {@code snapshot} database saved ({@code null} for every other kind); written as the flat
+ *     fields {@code snapshot}, {@code snapshotOf}, {@code flywayVersion}, {@code seeds}
  */
 public record Marker(
         String tool,
@@ -41,7 +43,8 @@ public record Marker(
         String strategy,
         String repository,
         Boolean detached,
-        Kind kind) {
+        Kind kind,
+        Snapshot snapshot) {
 
     public static final String TOOL = "worktree-db";
     /** What 0.x wrote as {@code strategy} on a half-made dump copy, before markers had a kind. */
@@ -54,7 +57,7 @@ public record Marker(
         WORKTREE("worktree"),
         /** A half-made copy under a temporary name: the next run for the same target drops it. */
         IN_PROGRESS("in-progress"),
-        /** A snapshot of a worktree's database (not made yet by this version; reserved). */
+        /** A snapshot of a worktree's database: {@code status} lists it, {@code restore} copies it back. */
         SNAPSHOT("snapshot"),
         /** A kind this version does not know (a newer plugin's): listed and dropped by nothing. */
         OTHER(null);
@@ -80,19 +83,41 @@ public record Marker(
         }
     }
 
+    /**
+     * What a snapshot saved.
+     *
+     * @param name the name the user gave it (any text; the database name is derived from it)
+     * @param of the worktree database it is a snapshot of
+     * @param flywayVersion the Flyway version of that database at that moment, or {@code null} (no history)
+     * @param seeds how many seed files had been applied at that moment, or {@code null} (no seed history)
+     */
+    public record Snapshot(String name, String of, String flywayVersion, String seeds) {}
+
     public Marker {
         kind = kind == null ? (LEGACY_IN_PROGRESS.equals(strategy) ? Kind.IN_PROGRESS : Kind.WORKTREE) : kind;
+    }
+
+    /** A marker without snapshot facts. */
+    public Marker(String tool, String version, String source, String branch, String worktree, String createdAt,
+            String strategy, String repository, Boolean detached, Kind kind) {
+        this(tool, version, source, branch, worktree, createdAt, strategy, repository, detached, kind, null);
     }
 
     /** A marker without a kind: read as a worktree database's (or a 0.x half-made dump copy's). */
     public Marker(String tool, String version, String source, String branch, String worktree, String createdAt,
             String strategy, String repository, Boolean detached) {
-        this(tool, version, source, branch, worktree, createdAt, strategy, repository, detached, null);
+        this(tool, version, source, branch, worktree, createdAt, strategy, repository, detached, null, null);
     }
 
-    /** This marker with another kind and copy method. */
+    /** This marker with another kind and copy method (the snapshot facts kept). */
     public Marker as(Kind newKind, String newStrategy) {
-        return new Marker(tool, version, source, branch, worktree, createdAt, newStrategy, repository, detached, newKind);
+        return new Marker(tool, version, source, branch, worktree, createdAt, newStrategy, repository, detached, newKind,
+                snapshot);
+    }
+
+    /** This marker as a snapshot's: kind {@code snapshot}, made at {@code at}, with what it saved. */
+    public Marker asSnapshot(Snapshot saved, String at) {
+        return new Marker(tool, version, source, branch, worktree, at, strategy, repository, detached, Kind.SNAPSHOT, saved);
     }
 
     /** One JSON object, fields in declaration order, {@code null} ones left out. */
@@ -111,6 +136,12 @@ public record Marker(
             field(g, "repository", repository);
             if (detached != null) {
                 g.writeBooleanField("detached", detached);
+            }
+            if (snapshot != null) {
+                field(g, "snapshot", snapshot.name());
+                field(g, "snapshotOf", snapshot.of());
+                field(g, "flywayVersion", snapshot.flywayVersion());
+                field(g, "seeds", snapshot.seeds());
             }
             g.writeEndObject();
         } catch (IOException e) {
@@ -158,8 +189,11 @@ public record Marker(
         }
         String detached = fields.get("detached");
         String kind = fields.get("kind");
+        Snapshot snapshot = fields.containsKey("snapshot") || fields.containsKey("snapshotOf")
+                ? new Snapshot(fields.get("snapshot"), fields.get("snapshotOf"), fields.get("flywayVersion"), fields.get("seeds"))
+                : null;
         return Optional.of(new Marker(fields.get("tool"), fields.get("version"), fields.get("source"), fields.get("branch"),
                 fields.get("worktree"), fields.get("createdAt"), fields.get("strategy"), fields.get("repository"),
-                detached == null ? null : Boolean.valueOf(detached), kind == null ? null : Kind.of(kind)));
+                detached == null ? null : Boolean.valueOf(detached), kind == null ? null : Kind.of(kind), snapshot));
     }
 }

@@ -172,6 +172,28 @@ class ExportImportTest {
         assertThat(events).last().satisfies(e -> assertThat(e.done()).isEqualTo(27000));
     }
 
+    /** With snapshotBefore, the state the import replaces is saved first: one restore undoes the import. */
+    @Test
+    void snapshotBeforeSavesTheTargetFirst() throws Exception {
+        if (toolsTooOld(wtA)) {
+            return;
+        }
+        PG.queryIn(dbB, "WITH d AS (DELETE FROM orders WHERE id <= 100 RETURNING 1) SELECT count(*) FROM d");
+        export(wtA, ExportType.DATA, "data.dump");
+        WorktreeContext ctx = WorktreeContext.resolve(WorktreeDbConfig.builder(wtB).yes(true)
+                .snapshots(new io.github.worktreedb.config.SnapshotSettings(null, 5, true)).build(), Log.NONE);
+        new ImportOperation(ctx, log, Confirmation.NOBODY, "test", events::add).run("../wt-a/data.dump");
+        assertThat(PG.queryIn(dbB, "SELECT count(*) FROM orders")).isEqualTo("25000");
+        List<Snapshots.Snap> saved;
+        try (java.sql.Connection c = PG.admin()) {
+            saved = Snapshots.of(c, ctx, dbB);
+        }
+        assertThat(saved).singleElement().satisfies(snap -> {
+            assertThat(snap.marker().snapshot().name()).startsWith("before_import_");
+            assertThat(PG.queryIn(snap.database(), "SELECT count(*) FROM orders")).isEqualTo("24900");
+        });
+    }
+
     @Test
     void aDataImportThatDoesNotFitIsRefusedNamingTheColumnAndChangesNothing() throws Exception {
         if (toolsTooOld(wtA)) {

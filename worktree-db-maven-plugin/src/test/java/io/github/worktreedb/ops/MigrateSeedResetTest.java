@@ -136,6 +136,29 @@ class MigrateSeedResetTest {
                 .hasMessageContaining("V5 from main").hasMessageContaining("-Dworktree-db.strictMigrations=true");
     }
 
+    /**
+     * A branch migration below a version this database already has (from main) is said once, with the new name the
+     * order analysis suggests, not a second time as an order problem.
+     */
+    @Test
+    void aMigrationBelowTheDatabasesVersionIsWarnedOnceWithTheSuggestedName() {
+        migrate(config(wt).build());
+        repo.write("src/main/resources/db/migration/V6__main_later.sql", "CREATE TABLE main_later(x int);\n");
+        repo.commitAll("main moves on");
+        Path fromMain = wt.resolve("src/main/resources/db/migration/V6__main_later.sql");
+        write(fromMain, "CREATE TABLE main_later(x int);\n");
+        migrate(config(wt).build()); // the database gets main's V6, as a clone made after main migrated would
+        delete(fromMain);
+        write(wt.resolve("src/main/resources/db/migration/V5__mine.sql"), "CREATE TABLE mine(x int);\n");
+        lines.clear();
+        migrate(config(wt).build());
+        assertThat(lines).filteredOn(l -> l.contains("V5")).filteredOn(l -> l.startsWith("WARN"))
+                .singleElement().asString()
+                .contains("V5 (V5__mine.sql) of this branch is below version 6, which " + target + " already has")
+                .contains("Rename it above 6 (e.g. V7__mine.sql), or apply out of order with -Dworktree-db.outOfOrder=true");
+        assertThat(lines).noneMatch(l -> l.startsWith("WARN Order: V5__mine.sql"));
+    }
+
     @Test
     void theMainDatabaseIsMigratedOnlyWhenConfirmed() {
         Path mainWt = repo.root();

@@ -1,5 +1,6 @@
 package io.github.worktreedb.it.bench;
 
+import io.github.worktreedb.config.SnapshotSettings;
 import io.github.worktreedb.config.Strategy;
 import io.github.worktreedb.config.WorktreeDbConfig;
 import io.github.worktreedb.core.Log;
@@ -11,6 +12,9 @@ import io.github.worktreedb.ops.ExportOperation;
 import io.github.worktreedb.ops.ImportOperation;
 import io.github.worktreedb.ops.Confirmation;
 import io.github.worktreedb.ops.ResetOperation;
+import io.github.worktreedb.ops.RestoreOperation;
+import io.github.worktreedb.ops.SnapshotOperation;
+import io.github.worktreedb.ops.Snapshots;
 import io.github.worktreedb.ops.StatusOperation;
 import io.github.worktreedb.ops.WorktreeContext;
 import io.github.worktreedb.postgres.ClientTools;
@@ -187,6 +191,8 @@ public final class Benchmark {
             methods.add(new Method("mvn validate (Maven start-up alone)", () -> mavenValidate(viaMaven)));
         }
         methods.add(new Method("plugin reset", () -> reset(single)));
+        methods.add(new Method("plugin snapshot", () -> snapshot(single)));
+        methods.add(new Method("plugin restore", () -> restore(single)));
         methods.add(new Method("plugin status", () -> status(single)));
         methods.add(new Method("4 plugin clones at once (wall)", () -> parallelClones(parallel)));
 
@@ -214,6 +220,7 @@ public final class Benchmark {
         for (Path p : parallel) {
             dropWorktreeDb(p);
         }
+        dropSnapshots(single);
         dropWorktreeDb(single);
         dropWorktreeDb(viaMaven);
         pg.dropDatabase(main);
@@ -357,6 +364,42 @@ public final class Benchmark {
         long t = System.nanoTime();
         new ResetOperation(context(worktree), Log.NONE, Confirmation.NOBODY, "bench").run();
         return (System.nanoTime() - t) / 1e9;
+    }
+
+    /** {@code snapshot} of the worktree database (made first when a method before dropped it), none kept before. */
+    private double snapshot(Path worktree) {
+        WorktreeContext ctx = snapshotContext(worktree);
+        if (!pg.exists(ctx.database())) {
+            pluginClone(worktree, currentLabel);
+        }
+        dropSnapshots(worktree);
+        long t = System.nanoTime();
+        new SnapshotOperation(ctx, Log.NONE, "bench").run();
+        return (System.nanoTime() - t) / 1e9;
+    }
+
+    /** {@code restore} of the snapshot {@code bench} (taken first, untimed, when there is none) over the worktree database. */
+    private double restore(Path worktree) {
+        WorktreeContext ctx = snapshotContext(worktree);
+        if (!pg.exists(ctx.database())) {
+            pluginClone(worktree, currentLabel);
+        }
+        if (!pg.exists(Snapshots.databaseName(ctx.database(), "bench"))) {
+            new SnapshotOperation(ctx, Log.NONE, "bench").run();
+        }
+        long t = System.nanoTime();
+        new RestoreOperation(ctx, Log.NONE, Confirmation.NOBODY).run();
+        return (System.nanoTime() - t) / 1e9;
+    }
+
+    private WorktreeContext snapshotContext(Path worktree) {
+        WorktreeDbConfig config = WorktreeDbConfig.builder(worktree).strategy(Strategy.AUTO).yes(true)
+                .snapshots(new SnapshotSettings("bench", 0, false)).build();
+        return WorktreeContext.resolve(config, Log.NONE);
+    }
+
+    private void dropSnapshots(Path worktree) {
+        pg.dropDatabase(Snapshots.databaseName(context(worktree).database(), "bench"));
     }
 
     private double status(Path worktree) {
@@ -532,7 +575,8 @@ public final class Benchmark {
                 if (name.equals("plugin clone (in-process)") && strategies.containsKey(label)) {
                     name += ", auto chose " + strategies.get(label);
                 }
-                boolean ratio = name.startsWith("plugin clone") || name.startsWith("raw ") || name.startsWith("pg_dump");
+                boolean ratio = name.startsWith("plugin clone") || name.startsWith("plugin snapshot") || name.startsWith("plugin restore")
+                        || name.startsWith("raw ") || name.startsWith("pg_dump");
                 sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.3f–%.3f | %s | %s |%n", size, name, median(v),
                         v.stream().mapToDouble(Double::doubleValue).min().orElse(0),
                         v.stream().mapToDouble(Double::doubleValue).max().orElse(0),
