@@ -130,7 +130,9 @@ public record DumpFile(Path path) {
                     data.add(w[0] + "." + w[1]);
                 }
             } else if (rest.startsWith("TABLE ") || rest.startsWith("FUNCTION ") || rest.startsWith("INDEX ")
-                    || rest.startsWith("CONSTRAINT ") || rest.startsWith("SEQUENCE ") || rest.startsWith("VIEW ")) {
+                    || rest.startsWith("CONSTRAINT ") || rest.startsWith("VIEW ")
+                    || rest.startsWith("SEQUENCE ") && !rest.startsWith("SEQUENCE SET ")) {
+                // SEQUENCE SET (a sequence's value) is data: a data-only dump has one per sequence
                 schema = true;
             }
         }

@@ -287,6 +287,9 @@ public final class FileTransfer {
                 progress);
         try (Connection watch = temp.connector().connect(temp.database())) {
             run(cmd, temp, w, watch, temp.database(), "pg_restore", password);
+        } catch (WorktreeDbException e) {
+            throw WorktreeDbException.environment("The dump file " + file.path() + " could not be restored: "
+                    + e.getMessage() + ". Nothing was changed; the half-restored copy is dropped.", e);
         }
         w.finished(Math.max(0, rows.values().stream().mapToLong(Long::longValue).sum()));
     }
@@ -309,14 +312,20 @@ public final class FileTransfer {
             return new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8), 1 << 16) {
                 @Override
                 public void close() throws IOException {
+                    // closed early (a failed statement), pg_restore meets a closed pipe and ends; read to the end, its
+                    // exit code says whether the archive was whole (one cut short ends its output early, cleanly)
                     super.close();
-                    proc.destroy();
                     try {
-                        if (proc.waitFor(10, TimeUnit.SECONDS) && proc.exitValue() != 0 && proc.exitValue() != 143) {
+                        if (!proc.waitFor(10, TimeUnit.SECONDS)) {
+                            proc.destroyForcibly();
+                            return;
+                        }
+                        if (proc.exitValue() != 0) {
                             throw file.corrupt("pg_restore stopped with exit code " + proc.exitValue());
                         }
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
+                        proc.destroyForcibly();
                     }
                 }
             };

@@ -223,11 +223,29 @@ class ExportImportTest {
                         + " bytes, its manifest full.dump.manifest.json says " + bytes.length);
         // without its manifest the cut-short archive still fails, in the temporary database: the target is untouched
         Files.delete(Manifest.pathFor(file));
-        assertThatThrownBy(() -> importInto(wtB, file.toString())).hasMessageContaining("pg_restore");
+        assertThatThrownBy(() -> importInto(wtB, file.toString()))
+                .hasMessageContaining("The dump file " + file + " could not be restored: pg_restore failed");
         assertThat(PG.queryIn(dbB, "SELECT count(*) FROM orders")).isEqualTo("7");
         assertThat(Marker.parse(PG.comment(dbB)).orElseThrow().strategy()).isNotEqualTo("import");
         assertThat(PG.databasesStartingWith(CopyEngine.TEMP_PREFIX)).noneMatch(n -> n.contains(main.database()));
         assertThat(log.lines()).anyMatch(l -> l.startsWith("WARN Not checked, for want of a manifest: checksum"));
+    }
+
+    @Test
+    void aCutShortDataFileWithoutManifestIsRolledBackWhole() throws Exception {
+        if (toolsTooOld(wtA)) {
+            return;
+        }
+        export(wtA, ExportType.DATA, "data.dump");
+        Path file = wtA.resolve("data.dump");
+        byte[] bytes = Files.readAllBytes(file);
+        Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length * 2 / 3));
+        Files.delete(Manifest.pathFor(file));
+        exec(dbB, "DELETE FROM orders WHERE id > 5");
+        // the file's tables are emptied first in the same transaction: a failure must bring their rows back
+        assertThatThrownBy(() -> importInto(wtB, file.toString())).hasMessageContaining(file.toString());
+        assertThat(PG.queryIn(dbB, "SELECT count(*) FROM orders")).isEqualTo("5");
+        assertThat(PG.queryIn(dbB, "SELECT count(*) FROM customer")).isEqualTo("2000");
     }
 
     @Test
