@@ -297,10 +297,13 @@ public final class MigrateOperation {
         String who = blockers.isEmpty() ? "" : " It waited for a lock held by "
                 + blockers.stream().map(LockWatch.Blocker::describe).collect(Collectors.joining("; ")) + ".";
         String end = blockers.isEmpty() ? "" : " (or end it: SELECT pg_terminate_backend(" + blockers.get(0).pid() + "))";
-        return new WorktreeDbException(WorktreeDbException.Kind.USER, "Migration " + file + " timed out" + line + ": " + pg
-                + " (SQL state " + e.getSqlState() + ")." + who + " It was rolled back; nothing of it is applied. Run "
-                + "migrate again when that session is done" + end + "; -D" + PropertyNames.LOCK_TIMEOUT + " sets how long "
-                + "to wait.", e);
+        WorktreeDbException said = new WorktreeDbException(WorktreeDbException.Kind.USER, "Migration " + file
+                + " timed out" + line + ": " + pg + " (SQL state " + e.getSqlState() + ")." + who + " It was rolled back; "
+                + "nothing of it is applied. Run migrate again when that session is done" + end + "; -D"
+                + PropertyNames.LOCK_TIMEOUT + " sets how long to wait.");
+        // kept for -e, not as the cause: Maven appends a cause's message, and Flyway's is a multi-line block
+        said.addSuppressed(e);
+        return said;
     }
 
     private void audit(String outcome, String detail, List<String> versions, long start) {

@@ -111,7 +111,7 @@ final class Rehearsal {
         java.nio.file.Path dir = null;
         try {
             io.github.worktreedb.postgres.ClientTools.Tools tools = transfer.tools(catalog.serverVersionNum() / 10000,
-                    catalog.serverVersion());
+                    catalog.serverVersion(), "A schema-only rehearsal of a remote database");
             dir = java.nio.file.Files.createTempDirectory("worktree-db-rehearse");
             io.github.worktreedb.transfer.DumpFile schema = new io.github.worktreedb.transfer.DumpFile(
                     dir.resolve("schema.sql"));

@@ -36,6 +36,11 @@ public final class ClientTools {
      * @param serverVersion the server's version, for the message
      */
     public static Tools find(String configuredDir, int serverMajor, String serverVersion) {
+        return find(configuredDir, serverMajor, serverVersion, "A dump-based copy");
+    }
+
+    /** As {@link #find(String, int, String)}; {@code purpose} starts the message when none fits ("An export or import"). */
+    public static Tools find(String configuredDir, int serverMajor, String serverVersion, String purpose) {
         List<Tools> found = new ArrayList<>();
         for (Path dir : candidates(configuredDir)) {
             Tools t = probe(dir);
@@ -55,7 +60,7 @@ public final class ClientTools {
                     + " Point it at the bin directory of PostgreSQL " + serverMajor + " or newer.");
         }
         return found.stream().filter(t -> t.major() >= serverMajor).max(Comparator.comparingInt(Tools::major))
-                .orElseThrow(() -> WorktreeDbException.user("A dump-based copy needs pg_dump and pg_restore of PostgreSQL "
+                .orElseThrow(() -> WorktreeDbException.user(purpose + " needs pg_dump and pg_restore of PostgreSQL "
                         + serverMajor + " or newer (the server is " + serverVersion + "; pg_dump refuses newer servers). Found: "
                         + (found.isEmpty() ? "none" : String.join(", ", found.stream()
                                 .map(t -> t.version() + " at " + t.pgDump().getParent()).toList()))

@@ -52,7 +52,12 @@ public final class FileTransfer {
 
     /** pg_dump and pg_restore of at least {@code major}: one clear message when they are missing or too old. */
     public ClientTools.Tools tools(int major, String serverVersion) {
-        return ClientTools.find(settings.pgBin(), major, serverVersion);
+        return tools(major, serverVersion, "An export or import");
+    }
+
+    /** As {@link #tools(int, String)}; {@code purpose} starts the message when none fits ("An export or import needs …"). */
+    public ClientTools.Tools tools(int major, String serverVersion, String purpose) {
+        return ClientTools.find(settings.pgBin(), major, serverVersion, purpose);
     }
 
     /** How many jobs pg_restore runs at once for a full import: the cores, at most 4. */
