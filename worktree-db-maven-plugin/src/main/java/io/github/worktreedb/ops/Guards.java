@@ -35,6 +35,30 @@ public final class Guards {
      * A database stamped by {@code protect} is never reset, restored, imported into, re-created or dropped, from any
      * machine: the stamp is inside the database.
      */
+    /**
+     * A goal that replaces this worktree's database (reset, restore, import) refuses one the plugin did not make (no
+     * marker), one of another kind (a snapshot, a newer plugin's object) and a protected one. A database that does not
+     * exist passes: it is simply made.
+     *
+     * @param action what the refusal says the goal would do ("reset", "restore", "import into")
+     */
+    public static void refuseUnlessReplaceable(WorktreeContext ctx, io.github.worktreedb.postgres.Catalog.DatabaseFacts facts,
+            String goal, String action) {
+        if (!facts.exists()) {
+            return;
+        }
+        java.util.Optional<io.github.worktreedb.postgres.Marker> marker = facts.marker();
+        if (marker.isEmpty()) {
+            throw WorktreeDbException.user("Refusing to " + action + " " + facts.name() + ": it was not created by "
+                    + "worktree-db (it has no worktree-db marker), so the plugin never replaces or drops it.");
+        }
+        if (marker.get().kind() != io.github.worktreedb.postgres.Marker.Kind.WORKTREE) {
+            throw WorktreeDbException.user("Refusing to " + action + " " + facts.name() + ": its worktree-db marker says it "
+                    + "is not a worktree's database (kind " + marker.get().kind() + ").");
+        }
+        refuseProtected(ctx, goal, facts.name(), action);
+    }
+
     public static void refuseProtected(WorktreeContext ctx, String goal, String database, String action) {
         Protection.read(ctx.target().connector(), database).ifPresent(stamp -> {
             String refusal = refusalOfProtected(database, action, stamp);

@@ -76,17 +76,7 @@ public final class ImportOperation {
             Catalog.DatabaseFacts targetFacts = facts.get(target);
             boolean exists = targetFacts.exists();
             Optional<Marker> marker = targetFacts.marker();
-            if (exists && marker.isEmpty()) {
-                throw WorktreeDbException.user("Refusing to import into " + target + ": it was not created by worktree-db "
-                        + "(it has no worktree-db marker), so the plugin never replaces it.");
-            }
-            if (exists && marker.get().kind() != Marker.Kind.WORKTREE) {
-                throw WorktreeDbException.user("Refusing to import into " + target + ": its worktree-db marker says it is "
-                        + "not a worktree's database (kind " + marker.get().kind() + ").");
-            }
-            if (exists) {
-                Guards.refuseProtected(ctx, "import", target, "import into");
-            }
+            Guards.refuseUnlessReplaceable(ctx, targetFacts, "import", "import into");
             engine.dropLeftover(catalog, facts.get(temp));
             engine.dropLeftover(catalog, catalog.facts(CopyEngine.asideName(target)));
             if (exists) {

@@ -13,7 +13,6 @@ import io.github.worktreedb.transfer.ProgressLog;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * {@code reset}: brings this worktree's database back to a known state. Drops it (ending its sessions: it is the
@@ -70,18 +69,7 @@ public final class ResetOperation {
                         + "to rebuild it from the migrations alone.");
             }
             boolean exists = facts.get(target).exists();
-            Optional<Marker> marker = facts.get(target).marker();
-            if (exists && marker.isEmpty()) {
-                throw WorktreeDbException.user("Refusing to reset " + target + ": it was not created by worktree-db (it has "
-                        + "no worktree-db marker), so the plugin never drops it.");
-            }
-            if (exists && marker.get().kind() != Marker.Kind.WORKTREE) {
-                throw WorktreeDbException.user("Refusing to reset " + target + ": its worktree-db marker says it is not a "
-                        + "worktree's database (kind " + marker.get().kind() + ").");
-            }
-            if (exists) {
-                Guards.refuseProtected(ctx, "reset", target, "reset");
-            }
+            Guards.refuseUnlessReplaceable(ctx, facts.get(target), "reset", "reset");
             engine.dropLeftover(catalog, facts.get(temp));
             engine.dropLeftover(catalog, catalog.facts(CopyEngine.asideName(target)));
             // a copy replaces the database in one swap (never missing, left as it was when the copy fails); an empty

@@ -58,17 +58,7 @@ public final class RestoreOperation {
             Snapshots.Snap snap = choose(snapshots, wanted, target);
             Catalog.DatabaseFacts facts = catalog.facts(target);
             Optional<Marker> marker = facts.marker();
-            if (facts.exists() && marker.isEmpty()) {
-                throw WorktreeDbException.user("Refusing to restore " + target + ": it was not created by worktree-db (it "
-                        + "has no worktree-db marker), so the plugin never replaces it.");
-            }
-            if (facts.exists() && marker.get().kind() != Marker.Kind.WORKTREE) {
-                throw WorktreeDbException.user("Refusing to restore " + target + ": its worktree-db marker says it is not a "
-                        + "worktree's database (kind " + marker.get().kind() + ").");
-            }
-            if (facts.exists()) {
-                Guards.refuseProtected(ctx, "restore", target, "restore");
-            }
+            Guards.refuseUnlessReplaceable(ctx, facts, "restore", "restore");
             int sessions = facts.exists() ? catalog.sessions(target).size() : 0;
             String ending = sessions > 0 ? ", ending its " + sessions + " open session(s)" : "";
             String plan = "Restore " + target + " to snapshot " + Snapshots.describe(snap) + ": "

@@ -287,6 +287,26 @@ class ExportImportTest {
                 .isEqualTo("protect:protected,import:refused");
     }
 
+    /** The guard reset, restore and import share: a database the plugin did not make, or of another kind, is never replaced. */
+    @Test
+    void importIntoAnUnmarkedDatabaseOrOneOfAnotherKindIsRefused() throws Exception {
+        if (toolsTooOld(wtA)) {
+            return;
+        }
+        export(wtA, ExportType.DATA, "data.dump");
+        String marker = PG.comment(dbB);
+        PG.sql(PG.format("COMMENT ON DATABASE %I IS NULL", dbB));
+        assertThatThrownBy(() -> importInto(wtB, "../wt-a/data.dump")).hasMessage("Refusing to import into " + dbB
+                + ": it was not created by worktree-db (it has no worktree-db marker), so the plugin never replaces or "
+                + "drops it.");
+        PG.sql(PG.format("COMMENT ON DATABASE %I IS %L", dbB,
+                Marker.parse(marker).orElseThrow().as(Marker.Kind.SNAPSHOT, "wal-log").toJson()));
+        assertThatThrownBy(() -> importInto(wtB, "../wt-a/data.dump"))
+                .hasMessageStartingWith("Refusing to import into " + dbB + ": its worktree-db marker says it is not a "
+                        + "worktree's database (kind SNAPSHOT)");
+        assertThat(PG.queryIn(dbB, "SELECT count(*) FROM orders")).isEqualTo("25000");
+    }
+
     @Test
     void aDeclinedImportSaysNotDoneAndChangesNothing() throws Exception {
         if (toolsTooOld(wtA)) {
