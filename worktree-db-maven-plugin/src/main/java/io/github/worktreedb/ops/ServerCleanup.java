@@ -32,14 +32,22 @@ final class ServerCleanup {
             boolean isCurrent = s.dir().equals(current);
             boolean worktreeGone = !live.contains(s.worktree());
             boolean branchGone = m.branch() != null && !m.branch().isEmpty() && !branches.contains(m.branch());
+            // a server belongs to its worktree (its directory is keyed by the worktree's path; the branch in its marker
+            // is the one it was made on, or a detached worktree's directory name): it is never removed while that
+            // worktree lives, whatever became of the branch
             String reason = isCurrent ? (includeCurrent ? "this worktree's server (asked for)" : null)
+                    : !worktreeGone ? null
                     : switch (when) {
-                        case BRANCH_GONE -> branchGone ? "branch " + m.branch() + " is gone" : null;
-                        case WORKTREE_GONE -> worktreeGone ? "worktree " + m.worktree() + " is gone" : null;
-                        case EITHER -> branchGone ? "branch " + m.branch() + " is gone"
-                                : worktreeGone ? "worktree " + m.worktree() + " is gone" : null;
+                        case BRANCH_GONE -> branchGone ? "branch " + m.branch() + " and worktree " + m.worktree()
+                                + " are gone" : null;
+                        case WORKTREE_GONE, EITHER -> "worktree " + m.worktree() + " is gone";
                     };
             if (reason == null) {
+                if (!isCurrent && !worktreeGone && branchGone) {
+                    skipped.add(new CleanupOperation.Skipped(name, "worktree " + m.worktree() + " remains: a server "
+                            + "belongs to its worktree and goes with it"));
+                    continue;
+                }
                 if (isCurrent) {
                     skipped.add(new CleanupOperation.Skipped(name, "this worktree's server (add -D"
                             + PropertyNames.INCLUDE_CURRENT + "=true to delete it)"));

@@ -41,8 +41,8 @@ final class ServerCopy {
         }
         int major = Math.max(plan.serverVersionNum(), plan.sourceVersionNum()) / 10000;
         try {
-            String configured = ctx.config().pgBin();
-            ClientTools.find(configured != null ? configured : null, major, plan.serverVersion());
+            // the tools the engine will use: the configured ones, else the worktree server's own, else the machine's
+            ClientTools.find(settings(ctx, CopyEngine.Settings.of(ctx.config())).pgBin(), major, plan.serverVersion());
         } catch (WorktreeDbException e) {
             throw WorktreeDbException.user(e.getMessage() + " Or create this worktree's database empty, without client "
                     + "tools: -D" + PropertyNames.SERVER_SOURCE + "=empty (then migrate and seed).");

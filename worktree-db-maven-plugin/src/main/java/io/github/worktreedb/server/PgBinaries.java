@@ -59,11 +59,12 @@ public record PgBinaries(Path bin, String version, int major, String origin) {
         }
         try {
             Process p = new ProcessBuilder(postgres.toString(), "--version").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            // wait first (bounded): its output is one short line, which the pipe holds until it is read
             if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 p.destroyForcibly();
                 return Optional.empty();
             }
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             Matcher m = VERSION.matcher(out);
             if (!m.find()) {
                 return Optional.empty();

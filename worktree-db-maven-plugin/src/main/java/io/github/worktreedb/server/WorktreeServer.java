@@ -211,35 +211,38 @@ public final class WorktreeServer {
 
     /** Stops the server ({@code pg_ctl stop -m fast}: sessions end, data stays). @return whether one was running */
     public boolean stop() {
-        return locked(() -> {
-            Status st = status();
-            if (st.state() == State.STALE) {
-                log.info("The worktree server's process " + st.pid() + " is gone already (crash or kill -9); nothing to stop.");
-                return false;
+        return locked(this::stopLocked);
+    }
+
+    /** {@link #stop} for a caller that holds the lock. */
+    private boolean stopLocked() {
+        Status st = status();
+        if (st.state() == State.STALE) {
+            log.info("The worktree server's process " + st.pid() + " is gone already (crash or kill -9); nothing to stop.");
+            return false;
+        }
+        if (st.state() != State.RUNNING) {
+            return false;
+        }
+        PgBinaries bin = recordedBinaries().orElseThrow(() -> WorktreeDbException.environment("The worktree server "
+                + "in " + dir + " runs (pid " + st.pid() + "), but the PostgreSQL it was started with ("
+                + marker().map(ServerMarker::bin).orElse("?") + ") is gone, so pg_ctl cannot stop it. Stop it with kill "
+                + st.pid() + ".", null));
+        PgRunner.Result r = PgRunner.run(List.of(bin.tool("pg_ctl").toString(), "-D", dataDir().toString(), "-m", "fast",
+                "-w", "-t", Long.toString(PG_CTL_TIMEOUT.toSeconds()), "-s", "stop"), PG_CTL_TIMEOUT.plusSeconds(5));
+        if (!r.ok()) {
+            throw WorktreeDbException.environment("Could not stop the worktree server (pid " + st.pid() + ", data " + dataDir()
+                    + "): " + r.output(), null);
+        }
+        // pg_ctl returns once postmaster.pid is gone; the process itself ends a moment later
+        ProcessHandle.of(st.pid()).ifPresent(h -> {
+            try {
+                h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // it is stopping; nothing more to wait for
             }
-            if (st.state() != State.RUNNING) {
-                return false;
-            }
-            PgBinaries bin = recordedBinaries().orElseThrow(() -> WorktreeDbException.environment("The worktree server "
-                    + "in " + dir + " runs (pid " + st.pid() + "), but the PostgreSQL it was started with ("
-                    + marker().map(ServerMarker::bin).orElse("?") + ") is gone, so pg_ctl cannot stop it. Stop it with kill "
-                    + st.pid() + ".", null));
-            PgRunner.Result r = PgRunner.run(List.of(bin.tool("pg_ctl").toString(), "-D", dataDir().toString(), "-m", "fast",
-                    "-w", "-t", Long.toString(PG_CTL_TIMEOUT.toSeconds()), "-s", "stop"), PG_CTL_TIMEOUT.plusSeconds(5));
-            if (!r.ok()) {
-                throw WorktreeDbException.environment("Could not stop the worktree server (pid " + st.pid() + ", data " + dataDir()
-                        + "): " + r.output(), null);
-            }
-            // pg_ctl returns once postmaster.pid is gone; the process itself ends a moment later
-            ProcessHandle.of(st.pid()).ifPresent(h -> {
-                try {
-                    h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (Exception ignored) {
-                    // it is stopping; nothing more to wait for
-                }
-            });
-            return true;
         });
+        return true;
     }
 
     /** Stops the server and deletes its directory; refuses a directory without the plugin's marker. */
@@ -248,36 +251,39 @@ public final class WorktreeServer {
             throw WorktreeDbException.user(dir + " carries no worktree-db server marker (" + ServerMarker.FILE + "), so it is "
                     + "not deleted.");
         }
-        stop();
+        // stopped and deleted under one lock: a start in between would run on a directory about to go. The lock file
+        // stays (deleting it would let a build waiting on it and a new one both think they hold the lock)
         locked(() -> {
+            stopLocked();
             PgBinaries.deleteQuietly(dir);
             if (Files.exists(dir)) {
                 throw WorktreeDbException.environment("Could not delete all of " + dir + "; delete it by hand.", null);
             }
             return null;
         });
-        try {
-            Files.deleteIfExists(lockFile());
-        } catch (IOException ignored) {
-            // a lock file left behind is harmless
-        }
     }
 
     // ---------------------------------------------------------------------------------------------------------------
 
     private void create(Spec spec) {
         PgBinaries bin = spec.binaries().apply(spec.major());
-        Path template = template(bin, spec.user(), spec.password());
         try {
             if (Files.exists(dir)) {
-                if (marker().isEmpty() && Files.list(dir).findAny().isPresent()) {
-                    throw WorktreeDbException.user(dir + " exists but carries no worktree-db server marker; it is left alone. "
-                            + "Move it away and run again.");
+                try (var entries = Files.list(dir)) {
+                    if (marker().isEmpty() && entries.findAny().isPresent()) {
+                        throw WorktreeDbException.user(dir + " exists but carries no worktree-db server marker; it is left "
+                                + "alone. Move it away and run again.");
+                    }
                 }
                 PgBinaries.deleteQuietly(dataDir()); // a half-made server of an earlier run (marker written last)
             }
             Files.createDirectories(dir);
-            copyTree(template.resolve("data"), dataDir());
+        } catch (IOException e) {
+            throw WorktreeDbException.environment("Cannot create the worktree server in " + dir + ": " + e.getMessage(), e);
+        }
+        // copied while the template's lock is held: another build that finds a changed password replaces it only after
+        Path template = template(bin, spec.user(), spec.password(), t -> copyTree(t.resolve("data"), dataDir()));
+        try {
             Files.setPosixFilePermissions(dataDir(), PosixFilePermissions.fromString("rwx------"));
             new ServerMarker(worktree.toString(), spec.branch(), spec.port(), bin.version(), bin.bin().toString(),
                     Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), spec.pluginVersion()).write(dir);
@@ -292,20 +298,39 @@ public final class WorktreeServer {
      * again only when the password changed (a salted hash of it is kept beside the template to tell).
      */
     private Path template(PgBinaries bin, String user, String password) {
+        return template(bin, user, password, t -> { });
+    }
+
+    /** A step done with the template while its lock is held, so that no other build replaces it meanwhile. */
+    private interface TemplateUse {
+        void with(Path template) throws IOException;
+    }
+
+    /** Builds in one JVM (mvnd, parallel modules) take turns on the template lock (a file lock is per process). */
+    private static final ReentrantLock TEMPLATE_IN_JVM = new ReentrantLock();
+
+    private Path template(PgBinaries bin, String user, String password, TemplateUse use) {
         Path root = dir.getParent();
         Path template = root.resolve(".template-" + bin.version() + "-" + user.replaceAll("[^A-Za-z0-9_-]", "_")
                 + "-" + sha256(user).substring(0, 6));
         try {
             Files.createDirectories(root);
+            TEMPLATE_IN_JVM.lock();
             try (FileChannel ch = FileChannel.open(root.resolve(".template.lock"), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE); FileLock ignored = ch.lock()) {
+                // what a build killed during initdb left (its password file among it): nobody else is in here now
+                try (var stale = Files.newDirectoryStream(root, ".template-tmp-*")) {
+                    for (Path p : stale) {
+                        PgBinaries.deleteQuietly(p);
+                    }
+                }
                 if (Files.isRegularFile(template.resolve("data/PG_VERSION"))
                         && PasswordCheck.matches(template.resolve("password.check"), password)) {
+                    use.with(template);
                     return template;
                 }
                 PgBinaries.deleteQuietly(template);
                 Path temp = root.resolve(".template-tmp-" + ProcessHandle.current().pid());
-                PgBinaries.deleteQuietly(temp);
                 Files.createDirectories(temp);
                 long t0 = System.nanoTime();
                 initdb(bin, temp.resolve("data"), user, password);
@@ -315,7 +340,10 @@ public final class WorktreeServer {
                 Files.move(temp, template);
                 log.info("Initialised the PostgreSQL " + bin.version() + " template for worktree servers in "
                         + elapsed(t0).toMillis() + " ms (" + bin.origin() + ")");
+                use.with(template);
                 return template;
+            } finally {
+                TEMPLATE_IN_JVM.unlock();
             }
         } catch (IOException e) {
             throw WorktreeDbException.environment("Cannot prepare the worktree server template in " + template + ": "
@@ -586,6 +614,8 @@ public final class WorktreeServer {
         static void write(Path file, String password) throws IOException {
             byte[] salt = new byte[16];
             new SecureRandom().nextBytes(salt);
+            Files.deleteIfExists(file);
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(file, HexFormat.of().formatHex(salt) + ":" + HexFormat.of().formatHex(hash(password, salt)));
         }
 

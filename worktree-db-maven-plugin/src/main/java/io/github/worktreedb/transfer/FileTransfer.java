@@ -78,7 +78,9 @@ public final class FileTransfer {
             List<String> skipData, String pluginVersion) {
         log.info("Exporting " + source.database() + " (" + type.id() + ") with pg_dump " + tools.version() + " to "
                 + file.path());
-        Path partial = file.path().resolveSibling(file.path().getFileName() + ".partial");
+        // one name per run: two builds exporting to the same file never write into one partial file
+        Path partial = file.path().resolveSibling(file.path().getFileName() + "." + ProcessHandle.current().pid() + "-"
+                + Long.toHexString(System.nanoTime()) + ".partial");
         String password = source.connector().spec().password();
         try (Connection snap = source.connector().connect(source.database());
                 Connection watch = source.connector().connect(source.database())) {

@@ -184,6 +184,11 @@ class ServerIsolationTest {
                 + "worktree-db:start");
         WorktreeServers.ensureRunning(ca, log, "test");
 
+        // a detached worktree: its marker's "branch" is its directory name, never a branch; it lives, so its server stays
+        Path wc = repo.addDetachedWorktree(tmp.resolve("wt-c"));
+        WorktreeContext cc = WorktreeContext.resolve(config(wc, port, ServerSettings.Source.EMPTY, null), log);
+        new CloneOperation(cc, log, Confirmation.NOBODY, "test").run();
+
         repo.git("worktree", "remove", "--force", b.toString());
         repo.git("branch", "-D", "feature/b");
         WorktreeDbConfig batch = WorktreeDbConfig.builder(a).isolation(Isolation.SERVER)
@@ -192,8 +197,10 @@ class ServerIsolationTest {
                 CleanupOperation.When.BRANCH_GONE, false).run(true);
         assertThat(plan.servers()).singleElement().satisfies(c -> {
             assertThat(c.worktree()).isEqualTo(b.toString());
-            assertThat(c.reason()).isEqualTo("branch feature/b is gone");
+            assertThat(c.reason()).isEqualTo("branch feature/b and worktree " + b + " are gone");
         });
+        assertThat(plan.skipped()).anySatisfy(k -> assertThat(k.reason()).isEqualTo("worktree " + wc
+                + " remains: a server belongs to its worktree and goes with it"));
         assertThat(plan.removedServers()).isEmpty();
         assertThat(cb.server().server().dir()).exists();
 
@@ -205,7 +212,10 @@ class ServerIsolationTest {
         assertThat(cb.server().server().dir()).doesNotExist();
         assertThat(ProcessHandle.of(pidB).map(ProcessHandle::isAlive).orElse(false)).isFalse();
         assertThat(ca.server().server().status().state()).isEqualTo(WorktreeServer.State.RUNNING);
+        assertThat(cc.server().server().status().state()).as("the detached worktree's server")
+                .isEqualTo(WorktreeServer.State.RUNNING);
         assertThat(query(port, main.database(), "SELECT 1")).isEqualTo("1");
+        WorktreeServers.stop(cc, log);
     }
 
     @Test

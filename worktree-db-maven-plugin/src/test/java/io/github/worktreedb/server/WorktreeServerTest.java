@@ -75,6 +75,10 @@ class WorktreeServerTest {
     @Test
     void aServerIsMadeStartedStoppedAndRestartedWithPasswordsRequiredAndNoneWrittenDown() throws Exception {
         int port = freePort();
+        // what a build killed during initdb leaves: its temporary directory, with the password file in it
+        Path killed = tmp.resolve("git/worktree-db/servers/.template-tmp-999999");
+        Files.createDirectories(killed);
+        Files.writeString(killed.resolve("pw123.tmp"), "s3cret");
         WorktreeServer s = server("shop-feature");
         WorktreeServer.Started first = s.ensureRunning(spec(port));
         assertThat(first.created()).isTrue();
@@ -106,6 +110,12 @@ class WorktreeServerTest {
         System.out.println("[bench] start of a stopped worktree server: " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         assertThat(one(port, "SELECT id FROM kept")).isEqualTo("42");
 
+        assertThat(killed).as("a killed initdb's leftovers, password file included").doesNotExist();
+        try (var checks = Files.walk(tmp.resolve("git"))) {
+            assertThat(checks.filter(f -> f.getFileName().toString().equals("password.check")).toList())
+                    .isNotEmpty().allSatisfy(f -> assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                            Files.getPosixFilePermissions(f))).as("the verifier is its owner's only").isEqualTo("rw-------"));
+        }
         // the password is nowhere in the server's directory, the template or the log (only its salted verifier is)
         try (var files = Files.walk(tmp.resolve("git"))) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
