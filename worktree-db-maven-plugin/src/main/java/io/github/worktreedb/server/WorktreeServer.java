@@ -293,14 +293,6 @@ public final class WorktreeServer {
         log.debug("Created the worktree server in " + dir + " from " + template);
     }
 
-    /**
-     * The cluster new servers of this version and login are copied from: {@code initdb} runs once (under a lock) and
-     * again only when the password changed (a salted hash of it is kept beside the template to tell).
-     */
-    private Path template(PgBinaries bin, String user, String password) {
-        return template(bin, user, password, t -> { });
-    }
-
     /** A step done with the template while its lock is held, so that no other build replaces it meanwhile. */
     private interface TemplateUse {
         void with(Path template) throws IOException;
@@ -309,6 +301,11 @@ public final class WorktreeServer {
     /** Builds in one JVM (mvnd, parallel modules) take turns on the template lock (a file lock is per process). */
     private static final ReentrantLock TEMPLATE_IN_JVM = new ReentrantLock();
 
+    /**
+     * The cluster new servers of this version and login are copied from: {@code initdb} runs once (under a lock) and
+     * again only when the password changed (a salted hash of it is kept beside the template to tell); {@code use}
+     * runs on it before the lock is released.
+     */
     private Path template(PgBinaries bin, String user, String password, TemplateUse use) {
         Path root = dir.getParent();
         Path template = root.resolve(".template-" + bin.version() + "-" + user.replaceAll("[^A-Za-z0-9_-]", "_")
