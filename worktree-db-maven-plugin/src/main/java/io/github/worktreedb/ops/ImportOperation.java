@@ -92,7 +92,7 @@ public final class ImportOperation {
             if (!check.skipped().isEmpty()) {
                 log.warn("Not checked, for want of a manifest: " + String.join("; ", check.skipped()));
             }
-            List<String> tables = dataTables(check);
+            List<Manifest.Table> tables = check.tables();
             int sessions = exists ? catalog.sessions(target).size() : 0;
             String ending = sessions > 0 ? ", ending its " + sessions + " open session(s)" : "";
             String what = dump.path().getFileName() + " (" + check.type().id() + ", " + Sizes.human(dump.size()) + ")";
@@ -137,25 +137,17 @@ public final class ImportOperation {
         }
     }
 
-    private static List<String> dataTables(ImportCheck check) {
-        if (check.manifest().isPresent()) {
-            return check.manifest().get().tables().stream().map(Manifest.Table::qualified).toList();
-        }
-        return new ArrayList<>(check.contents().dataTables());
-    }
-
     /** Empties the file's tables and loads its rows, in one transaction: committed whole or not at all. */
     private long loadData(FileTransfer transfer, ClientTools.Tools tools, DumpFile dump, ImportCheck check,
-            List<String> tables, String target) throws SQLException {
+            List<Manifest.Table> tables, String target) throws SQLException {
         try (Connection conn = ctx.target().connector().connect(target)) {
             conn.setAutoCommit(false);
             try {
                 if (!tables.isEmpty()) {
                     Catalog c = new Catalog(conn);
                     List<String> quoted = new ArrayList<>();
-                    for (String t : tables) {
-                        int dot = t.indexOf('.');
-                        quoted.add(c.sql("%I.%I", t.substring(0, dot), t.substring(dot + 1)));
+                    for (Manifest.Table t : tables) {
+                        quoted.add(c.sql("%I.%I", t.schema(), t.name()));
                     }
                     try (Statement st = conn.createStatement()) {
                         st.execute("TRUNCATE " + String.join(", ", quoted));

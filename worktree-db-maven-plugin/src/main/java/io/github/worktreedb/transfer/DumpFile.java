@@ -32,8 +32,43 @@ public record DumpFile(Path path) {
     static final String PLAIN_TRAILER = "-- PostgreSQL database dump complete";
     private static final Pattern TOC_LINE = Pattern.compile("^\\d+;\\s*\\d+\\s+\\d+\\s+(.+?)\\s*$");
 
-    /** What {@code pg_restore -l} lists: the number of items, the tables with data, whether it holds a schema. */
-    public record Contents(int items, List<String> dataTables, boolean hasSchema) {}
+    /**
+     * What {@code pg_restore -l} lists: the number of items, the tables with data, whether it holds a schema.
+     *
+     * @param dataEntries each {@code TABLE DATA} item as pg_restore prints it: schema, table and owner joined by single
+     *     spaces ({@code public order items app}). A name may hold spaces, so the words cannot be split apart safely;
+     *     {@link #names} matches them against known tables instead.
+     */
+    public record Contents(int items, List<String> dataEntries, boolean hasSchema) {
+
+        /**
+         * The tables among {@code known} that a data entry names: those whose schema and name, joined by a space, begin
+         * the entry, followed by the owner. When several do ({@code public order items app} begins with both
+         * {@code public order} and {@code public order items}), the ones followed by a one-word owner are kept
+         * ({@code order items}, owner {@code app}). Usually one; none when the table is not known; more than one only
+         * when names with spaces leave the entry ambiguous.
+         */
+        public static List<Manifest.Table> names(String entry, List<Manifest.Table> known) {
+            List<Manifest.Table> all = new ArrayList<>();
+            List<Manifest.Table> oneWordOwner = new ArrayList<>();
+            for (Manifest.Table t : known) {
+                String head = t.schema() + " " + t.name();
+                if (entry.equals(head) || entry.startsWith(head + " ")) {
+                    all.add(t);
+                    if (entry.indexOf(' ', Math.min(entry.length(), head.length() + 1)) < 0) {
+                        oneWordOwner.add(t);
+                    }
+                }
+            }
+            return all.size() > 1 && !oneWordOwner.isEmpty() ? oneWordOwner : all;
+        }
+
+        /** The entry for display: without its last word (the owner) when it has more than two. */
+        public static String display(String entry) {
+            int last = entry.lastIndexOf(' ');
+            return entry.indexOf(' ') < last ? entry.substring(0, last) : entry;
+        }
+    }
 
     public Path manifestPath() {
         return Manifest.pathFor(path);
@@ -125,10 +160,7 @@ public record DumpFile(Path path) {
             // "TABLE DATA public orders postgres", "TABLE public orders postgres"
             String rest = m.group(1);
             if (rest.startsWith("TABLE DATA ")) {
-                String[] w = rest.substring("TABLE DATA ".length()).split("\\s+");
-                if (w.length >= 2) {
-                    data.add(w[0] + "." + w[1]);
-                }
+                data.add(rest.substring("TABLE DATA ".length()));
             } else if (rest.startsWith("TABLE ") || rest.startsWith("FUNCTION ") || rest.startsWith("INDEX ")
                     || rest.startsWith("CONSTRAINT ") || rest.startsWith("VIEW ")
                     || rest.startsWith("SEQUENCE ") && !rest.startsWith("SEQUENCE SET ")) {

@@ -125,19 +125,26 @@ public final class FileTransfer {
                     throw new CompletionException(e);
                 }
             });
+            RuntimeException dumpFailed = null;
             try {
                 run(cmd, source, w, watch, source.database(), "pg_dump", password);
-            } finally {
-                described.handle((d, e) -> null).join(); // never leave the snapshot's session busy behind us
+            } catch (RuntimeException e) {
+                dumpFailed = e;
             }
+            described.handle((d, e) -> null).join(); // never leave the snapshot's session busy behind us
             Manifest m;
             try {
                 m = described.join();
             } catch (CompletionException e) {
+                // the manifest's failure comes first: it ends the snapshot's transaction, which makes pg_dump fail too
+                // ("could not import the requested snapshot"), and that would hide the cause
                 if (e.getCause() instanceof SQLException q) {
                     throw q;
                 }
                 throw e;
+            }
+            if (dumpFailed != null) {
+                throw dumpFailed;
             }
             snap.commit();
             Files.move(partial, file.path(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -212,7 +219,7 @@ public final class FileTransfer {
 
     /** The user's tables (ordinary and partitioned, not partitions' parents twice) and their columns, in order. */
     public static List<Manifest.Table> tables(Connection conn) throws SQLException {
-        Map<String, List<Manifest.Column>> columns = new LinkedHashMap<>();
+        Map<List<String>, List<Manifest.Column>> columns = new LinkedHashMap<>(); // (schema, name): either may hold a dot
         try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(
                 "SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
                         + "a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '' "
@@ -223,15 +230,12 @@ public final class FileTransfer {
                         + "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e') "
                         + "ORDER BY n.nspname, c.relname, a.attnum")) {
             while (rs.next()) {
-                columns.computeIfAbsent(rs.getString(1) + "." + rs.getString(2), k -> new ArrayList<>())
+                columns.computeIfAbsent(List.of(rs.getString(1), rs.getString(2)), k -> new ArrayList<>())
                         .add(new Manifest.Column(rs.getString(3), rs.getString(4), rs.getBoolean(5), rs.getBoolean(6)));
             }
         }
         List<Manifest.Table> out = new ArrayList<>();
-        columns.forEach((q, cols) -> {
-            int dot = q.indexOf('.');
-            out.add(new Manifest.Table(q.substring(0, dot), q.substring(dot + 1), cols, -1));
-        });
+        columns.forEach((name, cols) -> out.add(new Manifest.Table(name.get(0), name.get(1), cols, -1)));
         return out;
     }
 

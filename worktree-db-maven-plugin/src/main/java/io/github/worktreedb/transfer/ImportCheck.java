@@ -25,9 +25,11 @@ import java.util.stream.Collectors;
  * @param type what the file holds
  * @param notes what the check found that does not stop the import (Flyway differences), one line each
  * @param skipped the checks that could not be made (no manifest), one line each
+ * @param tables for a data import, the target's tables the file loads (schema and name as the target has them), filled
+ *     by {@link #against}: what the import empties and reloads
  */
 public record ImportCheck(ExportType type, Optional<Manifest> manifest, DumpFile.Contents contents, List<String> notes,
-        List<String> skipped) {
+        List<String> skipped, List<Manifest.Table> tables) {
 
     /**
      * Checks {@code file} alone: exists, matches its manifest (size and SHA-256), readable to the end (a plain file)
@@ -80,7 +82,7 @@ public record ImportCheck(ExportType type, Optional<Manifest> manifest, DumpFile
                 skipped.add("columns and types (no manifest; only the tables are checked)");
             }
         }
-        return new ImportCheck(type, manifest, contents, new ArrayList<>(), skipped);
+        return new ImportCheck(type, manifest, contents, new ArrayList<>(), skipped, new ArrayList<>());
     }
 
     /**
@@ -127,16 +129,19 @@ public record ImportCheck(ExportType type, Optional<Manifest> manifest, DumpFile
     }
 
     private void fits(DumpFile file, Connection target, String targetName) throws SQLException {
-        Map<String, Manifest.Table> have = new LinkedHashMap<>();
-        FileTransfer.tables(target).forEach(t -> have.put(t.qualified(), t));
+        List<Manifest.Table> targetTables = FileTransfer.tables(target);
+        Map<List<String>, Manifest.Table> have = new LinkedHashMap<>();
+        targetTables.forEach(t -> have.put(List.of(t.schema(), t.name()), t));
         List<String> misfits = new ArrayList<>();
+        tables.clear();
         if (manifest.isPresent()) {
             for (Manifest.Table t : manifest.get().tables()) {
-                Manifest.Table mine = have.get(t.qualified());
+                Manifest.Table mine = have.get(List.of(t.schema(), t.name()));
                 if (mine == null) {
                     misfits.add(t.qualified() + " (a table of the file; " + targetName + " has no such table)");
                     continue;
                 }
+                tables.add(mine);
                 Map<String, Manifest.Column> cols = mine.columns().stream()
                         .collect(Collectors.toMap(Manifest.Column::name, c -> c, (a, b) -> a, LinkedHashMap::new));
                 for (Manifest.Column c : t.columns()) {
@@ -158,9 +163,21 @@ public record ImportCheck(ExportType type, Optional<Manifest> manifest, DumpFile
                 }
             }
         } else {
-            for (String t : contents.dataTables()) {
-                if (!have.containsKey(t)) {
-                    misfits.add(t + " (a table of the file; " + targetName + " has no such table)");
+            for (String entry : contents.dataEntries()) {
+                List<Manifest.Table> named = DumpFile.Contents.names(entry, targetTables);
+                if (named.isEmpty()) {
+                    misfits.add(DumpFile.Contents.display(entry) + " (a table of the file, as pg_restore -l lists it with "
+                            + "its schema; " + targetName + " has no such table)");
+                } else if (named.size() > 1) {
+                    throw WorktreeDbException.user("The dump file " + file.path() + " has data for \"" + entry + "\" (pg_restore "
+                            + "-l's schema, table and owner), which could be any of " + named.stream().map(
+                                    t -> "\"" + t.schema() + "\".\"" + t.name() + "\"").collect(Collectors.joining(", "))
+                            + " in " + targetName + ": names with spaces make it ambiguous, and without a manifest there "
+                            + "is no other way to tell. Export the data with mvn worktree-db:export -D"
+                            + io.github.worktreedb.config.PropertyNames.EXPORT_TYPE + "=data (it writes a manifest). "
+                            + "Nothing was changed.");
+                } else if (!tables.contains(named.get(0))) {
+                    tables.add(named.get(0));
                 }
             }
         }

@@ -81,6 +81,13 @@ class ExportImportTest {
         }
     }
 
+    /** Runs {@code sql} as the databases' owner (the role in the env file), so that export and import may read it. */
+    private void asOwner(String database, String sql) throws java.sql.SQLException {
+        try (java.sql.Connection c = PG.connect(database, main.role(), main.password())) {
+            c.createStatement().execute(sql);
+        }
+    }
+
     private static boolean hostDumpFits() {
         ClientTools.Tools newest = ClientTools.candidates(null).stream().map(ClientTools::probe).filter(Objects::nonNull)
                 .max(java.util.Comparator.comparingInt(ClientTools.Tools::major)).orElse(null);
@@ -246,6 +253,29 @@ class ExportImportTest {
         assertThatThrownBy(() -> importInto(wtB, file.toString())).hasMessageContaining(file.toString());
         assertThat(PG.queryIn(dbB, "SELECT count(*) FROM orders")).isEqualTo("5");
         assertThat(PG.queryIn(dbB, "SELECT count(*) FROM customer")).isEqualTo("2000");
+    }
+
+    /**
+     * Without a manifest the tables come from pg_restore -l, which prints schema, table and owner separated by spaces:
+     * the data of "order items" must reload "order items", not empty a table "order" that the file has no data for.
+     */
+    @Test
+    void aDataFileWithoutManifestReloadsATableWhoseNameHasSpacesAndNoOtherTable() throws Exception {
+        if (toolsTooOld(wtA)) {
+            return;
+        }
+        String create = "CREATE SCHEMA \"odd.schema\"; CREATE TABLE \"order items\"(id int PRIMARY KEY); "
+                + "CREATE TABLE \"odd.schema\".\"x y\"(id int); ";
+        asOwner(dbA, create + "INSERT INTO \"order items\" VALUES (1), (2), (3); INSERT INTO \"odd.schema\".\"x y\" VALUES (7)");
+        asOwner(dbB, create + "CREATE TABLE \"order\"(id int); INSERT INTO \"order\" SELECT generate_series(1, 5); "
+                + "INSERT INTO \"order items\" VALUES (10), (11); INSERT INTO \"odd.schema\".\"x y\" VALUES (8), (9)");
+        export(wtA, ExportType.DATA, "data.dump");
+        Files.delete(Manifest.pathFor(wtA.resolve("data.dump")));
+        importInto(wtB, "../wt-a/data.dump");
+        assertThat(PG.queryIn(dbB, "SELECT count(*) || ' ' || max(id) FROM \"order items\"")).isEqualTo("3 3");
+        assertThat(PG.queryIn(dbB, "SELECT string_agg(id::text, ',') FROM \"odd.schema\".\"x y\"")).isEqualTo("7");
+        assertThat(PG.queryIn(dbB, "SELECT count(*) FROM \"order\"")).isEqualTo("5");
+        assertThat(PG.queryIn(dbB, "SELECT count(*) FROM orders")).isEqualTo("25000");
     }
 
     @Test
