@@ -178,9 +178,26 @@ public final class CopyEngine {
      * name therefore holds either the old database or the complete new one at every moment, whatever stops the run;
      * an aside database a killed run left is dropped by {@link #dropLeftover} on the next. The target's sessions are
      * ended just before the swap (a rename needs the database idle); {@code marker}'s kind is kept.
+     *
+     * <p>Under {@code auto} the copy is made with FILE_COPY whatever its size ({@link #forReplace}).
      */
     public Copied replace(Catalog catalog, Plan plan, String owner, Marker marker) throws SQLException {
-        return copy(catalog, plan, owner, marker, true);
+        return copy(catalog, forReplace(plan), owner, marker, true);
+    }
+
+    /**
+     * The plan for a copy that replaces a database: under {@code auto}, FILE_COPY instead of WAL_LOG. The replaced
+     * database is dropped right after the swap, and DROP DATABASE forces an immediate checkpoint, which has to write out
+     * every page a WAL_LOG copy left in shared buffers: WAL_LOG's one advantage, needing no checkpoint, is lost, and its
+     * pages are written twice (WAL and data files). FILE_COPY writes the files once and leaves that checkpoint little to
+     * do (benchmark, 20 MB on PostgreSQL 15: restore 0.49 s with WAL_LOG against a raw FILE_COPY of 0.11 s).
+     */
+    Plan forReplace(Plan plan) {
+        if (settings.strategy() == Strategy.AUTO && plan.method() == CopyMethod.WAL_LOG) {
+            return new Plan(plan.source(), plan.target(), CopyMethod.FILE_COPY, plan.sourceBytes(), plan.serverVersionNum(),
+                    plan.serverVersion(), plan.sourceVersionNum());
+        }
+        return plan;
     }
 
     private Copied copy(Catalog catalog, Plan plan, String owner, Marker marker, boolean replace) throws SQLException {

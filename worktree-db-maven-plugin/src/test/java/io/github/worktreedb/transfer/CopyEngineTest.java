@@ -189,4 +189,34 @@ class CopyEngineTest {
         assertThat(Marker.parse(PG.comment(target.database())).orElseThrow().kind()).isEqualTo(Marker.Kind.SNAPSHOT);
         assertThat(PG.exists(CopyEngine.tempName(target.database()))).isFalse();
     }
+
+    /**
+     * Under auto, a copy that replaces a database is made with FILE_COPY even when it is small enough for WAL_LOG: the
+     * replaced database's DROP forces a checkpoint that would write WAL_LOG's pages out again. A chosen strategy stays.
+     */
+    @Test
+    void autoReplacesWithFileCopyWhileAChosenStrategyIsKept() throws Exception {
+        TestPostgres.OwnedDatabase main = PG.createOwnedDatabase("replauto", r -> "pw-" + r, "CREATE TABLE t AS SELECT 3 AS x");
+        PgConnector server = connector(PG, main);
+        Endpoint source = new Endpoint(server, main.database());
+        Endpoint target = source.withDatabase(main.database() + "_wt");
+        PG.createDatabase(target.database(), main.role(), "CREATE TABLE t AS SELECT 1 AS x");
+        PG.sql(PG.format("COMMENT ON DATABASE %I IS %L", target.database(), marker(main.database()).toJson()));
+        try (Connection c = server.connectMaintenance("postgres")) {
+            Catalog catalog = new Catalog(c);
+            CopyEngine auto = new CopyEngine(settings(Strategy.AUTO), log, ProgressListener.NONE);
+            CopyEngine.Plan plan = auto.plan(catalog, source, target);
+            if (catalog.serverVersionNum() >= 150000) {
+                assertThat(plan.method()).as("a clone of a small database").isEqualTo(CopyMethod.WAL_LOG);
+            }
+            assertThat(auto.replace(catalog, plan, main.role(), marker(main.database())).method())
+                    .isIn(CopyMethod.FILE_COPY, CopyMethod.FILE_COPY_CLONE); // clone: PostgreSQL 18 where the file system can
+            if (catalog.serverVersionNum() >= 150000) {
+                CopyEngine walLog = new CopyEngine(settings(Strategy.WAL_LOG), log, ProgressListener.NONE);
+                assertThat(walLog.replace(catalog, walLog.plan(catalog, source, target), main.role(),
+                        marker(main.database())).method()).isEqualTo(CopyMethod.WAL_LOG);
+            }
+        }
+        assertThat(PG.queryIn(target.database(), "SELECT x FROM t")).isEqualTo("3");
+    }
 }
