@@ -20,8 +20,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The client-side way: {@code pg_dump -Fc | pg_restore} joined by an OS pipe, from the source endpoint into an existing
- * (empty) target database, which may be on another server. Needs no exclusive access to the source. Reports the
+ * The client-side way: {@code pg_dump -Fc -Z0 | pg_restore} joined by an OS pipe, from the source endpoint into an
+ * existing (empty) target database, which may be on another server (then without owners and privileges: that server has
+ * only the login user). Needs no exclusive access to the source. Reports the
  * target's growth as {@link ProgressEvent}s about once a second. Passwords go through {@code PGPASSWORD} in each
  * process's environment, never on a command line.
  */
@@ -76,9 +77,15 @@ final class DumpRestore {
 
     private void pipe(ClientTools.Tools tools, Endpoint source, Endpoint target, Path errors, long sourceBytes,
             String subject) throws IOException {
-        List<String> dumpCmd = new ArrayList<>(List.of(tools.pgDump().toString(), "--format=custom"));
+        // no compression: the archive only crosses a pipe, and compressing it is pg_dump's largest CPU cost
+        List<String> dumpCmd = new ArrayList<>(List.of(tools.pgDump().toString(), "--format=custom", "--compress=0"));
         dumpCmd.addAll(connection(source));
         List<String> restoreCmd = new ArrayList<>(List.of(tools.pgRestore().toString(), "--exit-on-error"));
+        if (!source.sameServer(target)) {
+            // another server (a worktree's own) has the login user, not the main server's other roles: objects owned by
+            // or granted to those would stop the restore; the copy's objects belong to the user it logs in as
+            restoreCmd.addAll(List.of("--no-owner", "--no-privileges"));
+        }
         restoreCmd.addAll(connection(target));
         ProcessBuilder dump = new ProcessBuilder(dumpCmd).redirectError(ProcessBuilder.Redirect.appendTo(errors.toFile()));
         ProcessBuilder restore = new ProcessBuilder(restoreCmd).redirectError(ProcessBuilder.Redirect.appendTo(errors.toFile()))

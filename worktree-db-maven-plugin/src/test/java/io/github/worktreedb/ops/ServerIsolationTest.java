@@ -83,9 +83,17 @@ class ServerIsolationTest {
         assertThat(ctx.databaseSpec().jdbcUrl()).isEqualTo("jdbc:postgresql://localhost:" + port + "/" + main.database());
         assertThat(ctx.server().server().dataDir().toString()).startsWith(repo.root().resolve(".git/worktree-db/servers").toString());
 
+        // a table of main owned by, and granted to, roles the worktree's server does not have: the copy still restores
+        String other = main.role() + "_other";
+        try (Connection c = PG.admin(main.database()); Statement st = c.createStatement()) {
+            st.execute(PG.format("CREATE ROLE %I; CREATE TABLE audit AS SELECT 1 AS x; ALTER TABLE audit OWNER TO %I; "
+                    + "GRANT SELECT ON audit TO %I, %I", other, other, main.role(), other));
+        }
         CloneOperation.Result r = new CloneOperation(ctx, log, Confirmation.NOBODY, "test").run();
         assertThat(r.outcome()).isEqualTo(CloneOperation.Outcome.CREATED);
         assertThat(r.method().label()).isEqualTo("dump");
+        assertThat(query(port, main.database(), "SELECT count(*) || ' ' || pg_get_userbyid(relowner) FROM pg_class "
+                + "JOIN audit ON true WHERE relname = 'audit' GROUP BY relowner")).isEqualTo("1 " + main.role());
         assertThat(query(port, main.database(), "SELECT count(*) FROM customer")).isEqualTo("500");
         assertThat(query(port, main.database(), "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
                 + "WHERE datname = current_database()")).satisfies(c -> assertThat(Marker.parse(c)).isPresent());
