@@ -174,7 +174,8 @@ public final class CopyEngine {
     /**
      * Like {@link #copy}, for a target that exists and is to be replaced ({@code restore}, {@code import}): the copy is
      * made under {@link #tempName}, then the two swap names in one transaction ({@link Catalog#swapWithComment}) and
-     * the old target, moved aside under {@link #asideName} with an {@code in-progress} marker, is dropped. The target's
+     * the old target, moved aside under {@link #asideName} with an {@code in-progress} marker, is dropped by a session
+     * of its own that the run does not wait for ({@link DetachedDrop}). The target's
      * name therefore holds either the old database or the complete new one at every moment, whatever stops the run;
      * an aside database a killed run left is dropped by {@link #dropLeftover} on the next. The target's sessions are
      * ended just before the swap (a rename needs the database idle); {@code marker}'s kind is kept.
@@ -187,10 +188,10 @@ public final class CopyEngine {
 
     /**
      * The plan for a copy that replaces a database: under {@code auto}, FILE_COPY instead of WAL_LOG. The replaced
-     * database is dropped right after the swap, and DROP DATABASE forces an immediate checkpoint, which has to write out
-     * every page a WAL_LOG copy left in shared buffers: WAL_LOG's one advantage, needing no checkpoint, is lost, and its
-     * pages are written twice (WAL and data files). FILE_COPY writes the files once and leaves that checkpoint little to
-     * do (benchmark, 20 MB on PostgreSQL 15: restore 0.49 s with WAL_LOG against a raw FILE_COPY of 0.11 s).
+     * database is dropped right after the swap, and DROP DATABASE forces an immediate checkpoint, which writes out every
+     * page a WAL_LOG copy left in shared buffers: WAL_LOG's one advantage, needing no checkpoint, does not exist for a
+     * replace, and its pages are written twice (WAL and data files). FILE_COPY writes the files once (benchmark, 20 MB
+     * on PostgreSQL 15, before the drop was detached: restore 0.49 s with WAL_LOG against a raw FILE_COPY of 0.11 s).
      */
     Plan forReplace(Plan plan) {
         if (settings.strategy() == Strategy.AUTO && plan.method() == CopyMethod.WAL_LOG) {
@@ -209,6 +210,9 @@ public final class CopyEngine {
                 plan.sourceBytes(), Duration.ZERO));
         CopyMethod used = plan.method();
         long bytes = plan.sourceBytes();
+        // the session that will drop the replaced database logs in while the copy runs
+        DetachedDrop drop = replace ? DetachedDrop.prepare(plan.target(), settings.maintenanceDatabase(),
+                asideName(target), plan.serverVersionNum(), log) : null;
         try {
             // a build killed during the copy must not leave the server to finish it on its own
             catalog.abortWhenClientLeaves();
@@ -222,7 +226,7 @@ public final class CopyEngine {
             }
             Marker done = marker.as(marker.kind(), used.label());
             if (replace) {
-                swap(catalog, temp, target, done);
+                swap(catalog, temp, target, done, drop);
             } else {
                 finish(catalog, temp, target, done);
             }
@@ -238,6 +242,9 @@ public final class CopyEngine {
             }
             throw e;
         } finally {
+            if (drop != null) {
+                drop.cancel(); // no effect once it was told to go
+            }
             progress.on(new ProgressEvent(ProgressEvent.Phase.FINISHED, subject(plan), ProgressEvent.Unit.BYTES,
                     Math.max(bytes, 0), plan.sourceBytes(), elapsed(start)));
         }
@@ -260,20 +267,28 @@ public final class CopyEngine {
             throws SQLException {
         long start = System.nanoTime();
         String temp = tempName(target.database());
-        catalog.abortWhenClientLeaves();
-        catalog.createEmptyFrom(temp, "template0", owner);
-        catalog.setComment(temp, marker.as(Marker.Kind.IN_PROGRESS, CopyMethod.IMPORT.label()).toJson());
+        DetachedDrop drop = exists ? DetachedDrop.prepare(target, settings.maintenanceDatabase(),
+                asideName(target.database()), catalog.serverVersionNum(), log) : null;
         try {
-            filler.fill(target.withDatabase(temp));
-        } catch (RuntimeException | SQLException e) {
-            dropQuietly(catalog, temp);
-            throw e;
-        }
-        Marker done = marker.as(Marker.Kind.WORKTREE, CopyMethod.IMPORT.label());
-        if (exists) {
-            swap(catalog, temp, target.database(), done);
-        } else {
-            finish(catalog, temp, target.database(), done);
+            catalog.abortWhenClientLeaves();
+            catalog.createEmptyFrom(temp, "template0", owner);
+            catalog.setComment(temp, marker.as(Marker.Kind.IN_PROGRESS, CopyMethod.IMPORT.label()).toJson());
+            try {
+                filler.fill(target.withDatabase(temp));
+            } catch (RuntimeException | SQLException e) {
+                dropQuietly(catalog, temp);
+                throw e;
+            }
+            Marker done = marker.as(Marker.Kind.WORKTREE, CopyMethod.IMPORT.label());
+            if (exists) {
+                swap(catalog, temp, target.database(), done, drop);
+            } else {
+                finish(catalog, temp, target.database(), done);
+            }
+        } finally {
+            if (drop != null) {
+                drop.cancel(); // no effect once it was told to go
+            }
         }
         return new Copied(CopyMethod.IMPORT, catalog.size(target.database()), elapsed(start));
     }
@@ -315,7 +330,7 @@ public final class CopyEngine {
      * ending them and the swap make the swap fail ({@code 55006}); it is tried again for up to
      * {@link #SWAP_PATIENCE}, then the copy is dropped and the target is left as it was.
      */
-    private void swap(Catalog catalog, String temp, String target, Marker marker) throws SQLException {
+    private void swap(Catalog catalog, String temp, String target, Marker marker, DetachedDrop drop) throws SQLException {
         String aside = asideName(target);
         Marker asideMarker = marker.as(Marker.Kind.IN_PROGRESS, "replaced");
         long deadline = System.nanoTime() + SWAP_PATIENCE.toNanos();
@@ -348,7 +363,7 @@ public final class CopyEngine {
             }
         }
         try {
-            catalog.drop(aside, true);
+            drop.go(catalog); // the server goes on dropping it after this run: see DetachedDrop
         } catch (SQLException e) {
             log.warn("Could not drop " + aside + ", the database " + target + " replaced (" + e.getMessage()
                     + "); the next run for " + target + " drops it.");

@@ -174,7 +174,8 @@ class CopyEngineTest {
         Marker m = Marker.parse(PG.comment(target.database())).orElseThrow();
         assertThat(m.kind()).isEqualTo(Marker.Kind.SNAPSHOT);
         assertThat(m.strategy()).isEqualTo("wal-log");
-        assertThat(PG.exists(CopyEngine.asideName(target.database()))).isFalse();
+        // the replaced database is dropped by a session the run does not wait for: gone within moments
+        awaitGone(CopyEngine.asideName(target.database()));
         assertThat(PG.exists(CopyEngine.tempName(target.database()))).isFalse();
 
         Endpoint missing = source.withDatabase(main.database() + "_nonexistent");
@@ -218,5 +219,14 @@ class CopyEngineTest {
             }
         }
         assertThat(PG.queryIn(target.database(), "SELECT x FROM t")).isEqualTo("3");
+    }
+
+    /** Waits up to 10 s for a database to be gone (a detached drop runs on after the run returns). */
+    static void awaitGone(String database) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (PG.exists(database) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(PG.exists(database)).as(database + " dropped within 10 s").isFalse();
     }
 }
