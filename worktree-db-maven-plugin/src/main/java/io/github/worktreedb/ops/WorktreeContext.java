@@ -115,6 +115,14 @@ public record WorktreeContext(
                     + " × " + config.portStep() + "), beyond 65535. Lower -D" + PropertyNames.SERVER_PORT + " or -D"
                     + PropertyNames.PORT_STEP + ".");
         }
+        if (port == main.spec().primary().port() && local(main.spec().primary().host())) {
+            throw WorktreeDbException.user("This worktree's server would listen on port " + port + " (" + base + " + "
+                    + index + " × " + config.portStep() + "), the port of the main database's server " + main.spec()
+                    .primary().host() + ":" + port + " (from " + main.origin() + "). A worktree's server never shares "
+                    + "main's port: leave -D" + PropertyNames.SERVER_PORT + " out (it defaults to main's port, and "
+                    + "linked worktrees start at index 1), or give -D" + PropertyNames.SERVER_PORT + " and -D"
+                    + PropertyNames.PORT_STEP + " that miss it.");
+        }
         ConnectionSpec spec = new ConnectionSpec(List.of(new ConnectionSpec.HostPort("localhost", port)), main.name(),
                 main.spec().user(), main.spec().password(), Map.of());
         PgConnector own = new PgConnector(spec, "this worktree's server (isolation=server, localhost:" + port + ")",
@@ -123,6 +131,11 @@ public record WorktreeContext(
         log.debug("isolation=server: this worktree's server is localhost:" + port + " (port index " + index + ")");
         return new WorktreeContext(config, git, main, new Endpoint(mainServer, main.name()), new Endpoint(own, main.name()),
                 false, new ServerTarget(WorktreeServer.of(StateDir.of(git), git.root(), log), port, index));
+    }
+
+    private static boolean local(String host) {
+        return host == null || host.isEmpty() || host.equals("localhost") || host.startsWith("127.") || host.equals("::1")
+                || host.startsWith("/");
     }
 
     /** The name of this worktree's database. */

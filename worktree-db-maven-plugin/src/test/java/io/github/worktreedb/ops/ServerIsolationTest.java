@@ -233,4 +233,17 @@ class ServerIsolationTest {
         assertThat(ctx.usesMainDatabase()).isTrue();
         assertThatThrownBy(() -> WorktreeServers.stop(ctx, log)).hasMessageContaining("only a linked worktree has");
     }
+
+    /** A server port that falls on main's own port is refused before anything starts, naming both. */
+    @Test
+    void aWorktreeServerOnMainsPortIsRefusedSayingSo() {
+        Path wt = repo.addWorktree(tmp.resolve("wt-clash"), "feature/clash");
+        // index 1: serverPort + 1 × 10 = main's port
+        WorktreeDbConfig clash = WorktreeDbConfig.builder(wt).isolation(Isolation.SERVER).portStep(10)
+                .server(new ServerSettings(PG.port() - 10, ServerSettings.Source.EMPTY, null, null)).build();
+        assertThatThrownBy(() -> WorktreeContext.resolve(clash, log))
+                .hasMessageContaining("This worktree's server would listen on port " + PG.port() + " (" + (PG.port() - 10)
+                        + " + 1 × 10), the port of the main database's server ")
+                .hasMessageContaining("-Dworktree-db.serverPort");
+    }
 }
