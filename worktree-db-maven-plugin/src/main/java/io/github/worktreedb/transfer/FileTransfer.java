@@ -89,6 +89,9 @@ public final class FileTransfer {
             String snapshot;
             try (Statement st = snap.createStatement()) {
                 st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+                // the manifest's row counts run beside pg_dump: one process, not a parallel scan that takes the cores
+                // pg_dump and its server process need (1 GB: export 1.19× raw pg_dump with parallel counts)
+                st.execute("SET LOCAL max_parallel_workers_per_gather = 0");
                 try (ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
                     rs.next();
                     snapshot = rs.getString(1);
