@@ -63,7 +63,8 @@ import java.util.regex.Pattern;
  * {@code bench.out}, {@code bench.pg} ({@code 14} or {@code 18}: the binaries the build copied to {@code pg.binaries.dir};
  * default the class path's 15), {@code bench.pgBinaries} (any zonky binaries jar),
  * {@code bench.dataDir} (where the cluster lives, e.g. on an XFS file system with reflink), {@code bench.maven}
- * ({@code false} skips the Maven runs).
+ * ({@code false} skips the Maven runs), {@code bench.methods} (only the methods whose names contain one of these
+ * comma-separated words).
  */
 public final class Benchmark {
 
@@ -187,6 +188,26 @@ public final class Benchmark {
             methods.add(new Method("plugin import full (progress on)", () -> importFull(single, fullDump, true)));
             methods.add(new Method("plugin import full (progress off)", () -> importFull(single, fullDump, false)));
         }
+        WorktreeContext serverCtx = null;
+        if (dumpTools != null && !"false".equals(System.getProperty("bench.servers"))) {
+            // isolation=server, serverSource=main: main copied into a worktree's own server, next to the raw ways of
+            // moving one database between two servers (into that same server, a database of another name)
+            Path serverWt = repo.addWorktree(work.resolve(main).resolve("wt-server"), "bench/server");
+            int base = freeBase();
+            WorktreeContext ctx = serverContext(serverWt, io.github.worktreedb.config.ServerSettings.Source.EMPTY, base);
+            new CloneOperation(ctx, Log.NONE, Confirmation.NOBODY, "bench").run(); // the server, untimed
+            serverCtx = ctx;
+            int port = ctx.databaseSpec().primary().port();
+            Path dir = work.resolve(main).resolve("dir-dump");
+            methods.add(new Method("raw pg_dump -Fc \\| pg_restore into another server",
+                    () -> rawBetweenServers(main, port, "--format=custom", null)));
+            methods.add(new Method("raw pg_dump -Fc -Z0 \\| pg_restore into another server",
+                    () -> rawBetweenServers(main, port, "--format=custom", "--compress=0")));
+            methods.add(new Method("raw pg_dump -Fd -Z0 -j" + FileTransfer.jobs() + ", pg_restore -j" + FileTransfer.jobs()
+                    + " into another server", () -> rawDirectoryBetweenServers(main, port, dir)));
+            methods.add(new Method("plugin clone isolation=server, serverSource=main (server running)",
+                    () -> serverClone(serverWt, port, main, base)));
+        }
         if (maven) {
             methods.add(new Method("plugin clone (mvn worktree-db:clone, wall)", () -> mavenClone(viaMaven, label)));
             methods.add(new Method("mvn validate (Maven start-up alone)", () -> mavenValidate(viaMaven)));
@@ -197,6 +218,11 @@ public final class Benchmark {
         methods.add(new Method("plugin status", () -> status(single)));
         methods.add(new Method("4 plugin clones at once (wall)", () -> parallelClones(parallel)));
 
+        String only = System.getProperty("bench.methods", "");
+        if (!only.isBlank()) { // -Dbench.methods=restore,FILE_COPY: only the methods whose names contain one of these
+            List<String> wanted = Arrays.stream(only.split(",")).map(String::strip).filter(w -> !w.isEmpty()).toList();
+            methods.removeIf(m -> wanted.stream().noneMatch(m.name::contains));
+        }
         Map<String, List<Double>> results = seconds.computeIfAbsent(label, k -> new LinkedHashMap<>());
         for (Method m : methods) { // the table lists them in this order, whatever order they ran in
             results.put(m.name, new ArrayList<>());
@@ -217,6 +243,9 @@ public final class Benchmark {
                 results.get(m.name).add(s);
                 log("%s round %d: %-45s %8.3f s", label, r + 1, m.name, s);
             }
+        }
+        if (serverCtx != null) {
+            serverCtx.server().server().delete();
         }
         for (Path p : parallel) {
             dropWorktreeDb(p);
@@ -239,10 +268,7 @@ public final class Benchmark {
         TestPostgres.OwnedDatabase db = pg.createOwnedDatabase("srvbench", r -> PASSWORD, "CREATE TABLE t(x int)");
         GitRepo repo = GitRepo.init(work.resolve("servers").resolve("shop"));
         repo.write(".env", "DATABASE_URL=" + pg.url(db) + "\n");
-        int base;
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-            base = Math.min(free.getLocalPort(), 60000);
-        }
+        int base = freeBase();
         List<Double> first = new ArrayList<>();
         List<Double> ready = new ArrayList<>();
         List<Double> start = new ArrayList<>();
@@ -316,10 +342,17 @@ public final class Benchmark {
     }
 
     /**
-     * Untimed, before every method: a CHECKPOINT and an OS {@code sync}, so that no method pays for the dirty buffers,
-     * WAL or freed files another one left (a FILE_COPY right after a big WAL_LOG copy and its DROP took 2-3× longer).
+     * Untimed, before every method: the end of a detached drop still running, a CHECKPOINT and an OS {@code sync}, so
+     * that no method pays for the dirty buffers, WAL or freed files another one left (a FILE_COPY right after a big WAL_LOG copy and its DROP took 2-3× longer).
      */
     private void settle() throws Exception {
+        // the drop of a database that restore, reset or import replaced runs on after they return (DetachedDrop): let
+        // it finish, so that its checkpoint and file removal do not land in the next method's time
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (!"0".equals(pg.queryIn("postgres", "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE "
+                + "'DROP DATABASE%' AND state = 'active' AND pid <> pg_backend_pid()")) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
         pg.sql("CHECKPOINT");
         new ProcessBuilder("sync").start().waitFor();
     }
@@ -419,6 +452,83 @@ public final class Benchmark {
         new ImportOperation(context(worktree), Log.NONE, Confirmation.NOBODY, "bench", progress ? new ProgressLog(Log.NONE)
                 : ProgressListener.NONE).run(file.toString());
         return (System.nanoTime() - t) / 1e9;
+    }
+
+    private static int freeBase() throws IOException {
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            return Math.min(free.getLocalPort(), 60000);
+        }
+    }
+
+    private WorktreeContext serverContext(Path worktree, io.github.worktreedb.config.ServerSettings.Source source, int base) {
+        WorktreeDbConfig config = WorktreeDbConfig.builder(worktree).yes(true)
+                .isolation(io.github.worktreedb.config.Isolation.SERVER)
+                .server(new io.github.worktreedb.config.ServerSettings(base, source, null, null)).build();
+        return WorktreeContext.resolve(config, Log.NONE);
+    }
+
+    /** Runs SQL on the maintenance database of the server on {@code port} (a worktree's: the bench role is its superuser). */
+    private void sqlOn(int port, String sql) throws SQLException {
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://localhost:" + port + "/postgres", ROLE,
+                PASSWORD); Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    private void run(String what, String... cmd) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("PGPASSWORD", PASSWORD);
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(what + " failed: " + output);
+        }
+    }
+
+    /** pg_dump of main piped into pg_restore into a new database on the server on {@code port}. */
+    private double rawBetweenServers(String main, int port, String format, String compress) throws Exception {
+        sqlOn(port, "DROP DATABASE IF EXISTS rawcopy");
+        long t = System.nanoTime();
+        sqlOn(port, "CREATE DATABASE rawcopy TEMPLATE template0");
+        String dump = "'" + dumpTools.pgDump() + "' " + format + (compress == null ? "" : " " + compress)
+                + " --no-password -h localhost -p " + pg.port() + " -U " + ROLE + " --dbname " + main;
+        String restore = "'" + dumpTools.pgRestore() + "' --exit-on-error --no-owner --no-privileges --no-password "
+                + "-h localhost -p " + port + " -U " + ROLE + " --dbname rawcopy";
+        run("pg_dump | pg_restore", "bash", "-c", "set -o pipefail; " + dump + " | " + restore);
+        double s = (System.nanoTime() - t) / 1e9;
+        sqlOn(port, "DROP DATABASE rawcopy");
+        return s;
+    }
+
+    /** pg_dump -Fd -j into a directory, then pg_restore -j from it into a new database on the server on {@code port}. */
+    private double rawDirectoryBetweenServers(String main, int port, Path dir) throws Exception {
+        sqlOn(port, "DROP DATABASE IF EXISTS rawcopy");
+        Sample.delete(dir);
+        String jobs = "--jobs=" + FileTransfer.jobs();
+        long t = System.nanoTime();
+        sqlOn(port, "CREATE DATABASE rawcopy TEMPLATE template0");
+        run("pg_dump -Fd", dumpTools.pgDump().toString(), "--format=directory", "--compress=0", jobs, "--no-password", "-h",
+                "localhost", "-p", Integer.toString(pg.port()), "-U", ROLE, "--dbname", main, "--file", dir.toString());
+        run("pg_restore -j", dumpTools.pgRestore().toString(), "--exit-on-error", "--no-owner", "--no-privileges", jobs,
+                "--no-password", "-h", "localhost", "-p", Integer.toString(port), "-U", ROLE, "--dbname", "rawcopy",
+                dir.toString());
+        double s = (System.nanoTime() - t) / 1e9;
+        sqlOn(port, "DROP DATABASE rawcopy");
+        Sample.delete(dir);
+        return s;
+    }
+
+    /** clone with isolation=server and serverSource=main, the worktree's server running and its database dropped first. */
+    private double serverClone(Path worktree, int port, String main, int base) throws Exception {
+        sqlOn(port, "DROP DATABASE IF EXISTS " + main);
+        WorktreeContext ctx = serverContext(worktree, io.github.worktreedb.config.ServerSettings.Source.MAIN, base);
+        long t = System.nanoTime();
+        CloneOperation.Result r = new CloneOperation(ctx, Log.NONE, Confirmation.NOBODY, "bench").run();
+        double s = (System.nanoTime() - t) / 1e9;
+        if (r.outcome() != CloneOperation.Outcome.CREATED) {
+            throw new IllegalStateException("the server clone did not create: " + r);
+        }
+        return s;
     }
 
     private double pluginClone(Path worktree, String label) {
