@@ -140,7 +140,7 @@ class SnapshotIT {
         MavenRunner.Result again = MavenRunner.run(wt, "worktree-db:restore", "-Dworktree-db.yes=true");
         assertThat(again.succeeded()).as(again.log()).isTrue();
         assertThat(PG.queryIn(target, "SELECT count(*) FROM customer WHERE id = 5000")).isEqualTo("0");
-        assertThat(PG.databasesStartingWith("wtdb_")).noneMatch(n -> n.endsWith(target));
+        assertThat(PG.databasesStartingWithAfterDrops("wtdb_")).noneMatch(n -> n.endsWith(target));
     }
 
     /** snapshotBefore: a failed migrate names the snapshot and the command; that command undoes it; cleanup drops both. */

@@ -4,6 +4,7 @@ import io.github.worktreedb.core.WorktreeDbException;
 import io.github.worktreedb.postgres.ClientTools;
 import java.nio.file.Files;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -117,6 +118,15 @@ public record ImportCheck(ExportType type, Optional<Manifest> manifest, DumpFile
                         + "Install them on the server first. Nothing was changed.");
             }
             flywayNotes(m.flyway(), targetHistory);
+            // a full or schema import makes a new database from template0 (the server's defaults); data loads into target
+            String from = type == ExportType.DATA && target != null ? null : "template0";
+            try (PreparedStatement ps = (from == null ? target : maintenance).prepareStatement("SELECT "
+                    + "pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database WHERE datname = "
+                    + (from == null ? "current_database()" : "'template0'")); ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    notes.addAll(encodingNotes(m, rs.getString(1), rs.getString(2), rs.getString(3), targetName));
+                }
+            }
         }
         if (type == ExportType.DATA) {
             if (target == null) {
@@ -186,6 +196,26 @@ public record ImportCheck(ExportType type, Optional<Manifest> manifest, DumpFile
                     + String.join("\n  ", misfits) + "\nBring " + targetName + " to the file's schema first (mvn "
                     + "worktree-db:migrate, or a full import). Nothing was changed.");
         }
+    }
+
+    /**
+     * What differs between the file's encoding and locale (its manifest) and the database it loads into, one line each;
+     * nothing when they agree. Neither stops the import: text is converted into the target's encoding as it loads (a
+     * character that encoding lacks fails the load, and the import changes nothing), and sorting follows the target.
+     */
+    static List<String> encodingNotes(Manifest m, String encoding, String collate, String ctype, String targetName) {
+        List<String> out = new ArrayList<>();
+        if (m.encoding() != null && !m.encoding().equalsIgnoreCase(encoding)) {
+            out.add("Encoding: the file is " + m.encoding() + " and " + targetName + " is " + encoding + "; text is "
+                    + "converted as it loads (a character " + encoding + " cannot hold stops the import, and nothing is "
+                    + "changed then).");
+        }
+        if (m.collation() != null && (!m.collation().equals(collate) || m.ctype() != null && !m.ctype().equals(ctype))) {
+            out.add("Locale: the file's database sorted text by " + m.collation() + " (character classes "
+                    + m.ctype() + "), " + targetName + " by " + collate + " (" + ctype + "); text sorts, and its "
+                    + "indexes are built, the target's way.");
+        }
+        return out;
     }
 
     private void flywayNotes(Manifest.Flyway file, Optional<Manifest.Flyway> target) {

@@ -105,7 +105,7 @@ class SnapshotRestoreTest {
         assertThat(Marker.parse(PG.comment(target)).orElseThrow().kind()).isEqualTo(Marker.Kind.WORKTREE);
         assertThat(PG.owner(target)).isEqualTo(main.role());
         assertThat(PG.exists(saved.database())).as("the snapshot stays").isTrue();
-        assertThat(PG.databasesStartingWith("wtdb_")).noneMatch(n -> n.contains(target));
+        assertThat(PG.databasesStartingWithAfterDrops("wtdb_")).noneMatch(n -> n.contains(target));
 
         StatusReport status = new StatusOperation(ctx(config(wt).build()), Log.NONE, true).run();
         assertThat(status.snapshots()).singleElement().satisfies(s -> {

@@ -386,6 +386,24 @@ public final class TestPostgres {
     }
 
     /** Databases whose name starts with {@code prefix}. */
+    /**
+     * {@link #databasesStartingWith}, once no DROP DATABASE runs on the server any more (up to 15 s): the database a
+     * restore, reset or import replaced is dropped on a detached session that goes on after the operation returns.
+     */
+    public List<String> databasesStartingWithAfterDrops(String prefix) {
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (!"0".equals(queryIn("postgres", "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'DROP DATABASE%' "
+                + "AND state = 'active' AND pid <> pg_backend_pid()")) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return databasesStartingWith(prefix);
+    }
+
     public List<String> databasesStartingWith(String prefix) {
         List<String> out = new ArrayList<>();
         try (Connection c = admin(); PreparedStatement ps = c.prepareStatement(
