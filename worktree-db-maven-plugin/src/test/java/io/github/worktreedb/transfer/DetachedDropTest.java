@@ -43,17 +43,23 @@ class DetachedDropTest {
         TestPostgres.OwnedDatabase db = PG.createOwnedDatabase("detached", r -> "pw-" + r, "CREATE TABLE t AS SELECT 1");
         String victim = db.database() + "_aside";
         PG.createDatabase(victim, db.role(), "CREATE TABLE t AS SELECT 1");
+        Path out = java.nio.file.Files.createTempFile("detached-drop", ".log");
         try (Connection holder = PG.admin()) {
             holder.setAutoCommit(false);
             // a lock on the database's catalog object, which DROP DATABASE must wait for
             holder.createStatement().execute(PG.format("COMMENT ON DATABASE %I IS 'held'", victim));
             Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                     System.getProperty("java.class.path"), DetachedDropTest.class.getName(), PG.url(db), victim)
-                    .redirectErrorStream(true).start();
-            String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(child.exitValue()).as(out).isZero();
-            assertThat(out).contains("went " + PG_EXISTS_MARK);
+                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            // (a child that fell back to dropping synchronously would wait for this lock: bounded, then killed)
+            boolean exited = child.waitFor(60, TimeUnit.SECONDS);
+            if (!exited) {
+                child.destroyForcibly();
+            }
+            String said = java.nio.file.Files.readString(out, StandardCharsets.UTF_8);
+            assertThat(exited).as(said).isTrue();
+            assertThat(child.exitValue()).as(said).isZero();
+            assertThat(said).contains("went " + PG_EXISTS_MARK);
             // the JVM is gone, its DROP waits for the lock on the server
             assertThat(PG.exists(victim)).isTrue();
             assertThat(PG.queryIn("postgres", "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'DROP DATABASE%' "
