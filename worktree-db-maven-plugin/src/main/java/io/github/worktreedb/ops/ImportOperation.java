@@ -137,6 +137,45 @@ public final class ImportOperation {
         }
     }
 
+    /**
+     * Before the commit: every table the file's rows went into was emptied first (else its rows would be doubled), and
+     * every table emptied got rows from the file (else it would be left empty) — partitioned parents aside, whose rows
+     * live in their partitions. Both are compared by the server's own resolution of the names. A difference (an entry of
+     * a dump without manifest matched to the wrong table) rolls the whole import back.
+     */
+    private static void sameTables(Connection conn, List<Manifest.Table> emptied, List<String> copied, DumpFile dump,
+            String target) throws SQLException {
+        java.util.Set<Long> emptiedTables = new java.util.HashSet<>();
+        java.util.Set<Long> copiedTables = new java.util.HashSet<>();
+        try (java.sql.PreparedStatement byName = conn.prepareStatement("SELECT c.oid::bigint, c.relkind = 'p' FROM pg_class c "
+                + "WHERE c.oid = format('%I.%I', ?, ?)::regclass");
+                java.sql.PreparedStatement asWritten = conn.prepareStatement("SELECT ?::regclass::oid::bigint")) {
+            for (Manifest.Table t : emptied) {
+                byName.setString(1, t.schema());
+                byName.setString(2, t.name());
+                try (java.sql.ResultSet rs = byName.executeQuery()) {
+                    if (rs.next() && !rs.getBoolean(2)) {
+                        emptiedTables.add(rs.getLong(1));
+                    }
+                }
+            }
+            for (String t : copied) {
+                asWritten.setString(1, t);
+                try (java.sql.ResultSet rs = asWritten.executeQuery()) {
+                    rs.next();
+                    copiedTables.add(rs.getLong(1));
+                }
+            }
+        }
+        if (!emptiedTables.containsAll(copiedTables) || !copiedTables.containsAll(emptiedTables)) {
+            throw WorktreeDbException.user("The data in " + dump.path() + " went into " + String.join(", ", copied)
+                    + ", but the import emptied " + emptied.stream().map(Manifest.Table::qualified)
+                            .collect(java.util.stream.Collectors.joining(", ")) + " first: the file's table of contents "
+                    + "names its tables ambiguously. Nothing was changed in " + target + ". Export the data with mvn "
+                    + "worktree-db:export -D" + PropertyNames.EXPORT_TYPE + "=data (it writes a manifest).");
+        }
+    }
+
     /** Empties the file's tables and loads its rows, in one transaction: committed whole or not at all. */
     private long loadData(FileTransfer transfer, ClientTools.Tools tools, DumpFile dump, ImportCheck check,
             List<Manifest.Table> tables, String target) throws SQLException {
@@ -153,7 +192,9 @@ public final class ImportOperation {
                         st.execute("TRUNCATE " + String.join(", ", quoted));
                     }
                 }
-                long rows = transfer.loadData(tools, conn, dump, check.manifest());
+                List<String> copied = new ArrayList<>();
+                long rows = transfer.loadData(tools, conn, dump, check.manifest(), copied);
+                sameTables(conn, tables, copied, dump, target);
                 conn.commit();
                 return rows;
             } catch (RuntimeException | SQLException e) {

@@ -141,8 +141,14 @@ public final class FileTransfer {
             } catch (CompletionException e) {
                 // the manifest's failure comes first: it ends the snapshot's transaction, which makes pg_dump fail too
                 // ("could not import the requested snapshot"), and that would hide the cause
+                if (dumpFailed != null) {
+                    e.getCause().addSuppressed(dumpFailed);
+                }
                 if (e.getCause() instanceof SQLException q) {
                     throw q;
+                }
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
                 }
                 throw e;
             }
@@ -316,9 +322,15 @@ public final class FileTransfer {
      */
     public long loadData(ClientTools.Tools tools, Connection conn, DumpFile file, Optional<Manifest> manifest)
             throws SQLException {
+        return loadData(tools, conn, file, manifest, new ArrayList<>());
+    }
+
+    /** As {@link #loadData(ClientTools.Tools, Connection, DumpFile, Optional)}; adds the tables it loaded to {@code copied}. */
+    public long loadData(ClientTools.Tools tools, Connection conn, DumpFile file, Optional<Manifest> manifest,
+            List<String> copied) throws SQLException {
         Map<String, Long> rows = rowsOf(manifest);
         if (!file.isCustom()) {
-            return loadScript(conn, file, Files::newBufferedReader, "data", rows);
+            return loadScript(conn, file, Files::newBufferedReader, "data", rows, copied);
         }
         return loadScript(conn, file, p -> {
             Process proc = new ProcessBuilder(tools.pgRestore().toString(), "--data-only", "--file=-", p.toString())
@@ -343,7 +355,7 @@ public final class FileTransfer {
                     }
                 }
             };
-        }, "data", rows);
+        }, "data", rows, copied);
     }
 
     private interface Opener {
@@ -352,6 +364,11 @@ public final class FileTransfer {
 
     private long loadScript(Connection conn, DumpFile file, Opener opener, String phase, Map<String, Long> rows)
             throws SQLException {
+        return loadScript(conn, file, opener, phase, rows, new ArrayList<>());
+    }
+
+    private long loadScript(Connection conn, DumpFile file, Opener opener, String phase, Map<String, Long> rows,
+            List<String> copied) throws SQLException {
         long total = rows.isEmpty() ? -1 : rows.values().stream().mapToLong(Long::longValue).sum();
         String subject = "import " + file.path().getFileName();
         long start = System.nanoTime();
@@ -364,9 +381,11 @@ public final class FileTransfer {
             searchPath = rs.getString(1);
         }
         try (BufferedReader in = opener.open(file.path())) {
-            loaded = new ScriptLoader(conn, file.path().toString(), n -> progress.on(new ProgressEvent(
+            ScriptLoader loader = new ScriptLoader(conn, file.path().toString(), n -> progress.on(new ProgressEvent(
                     ProgressEvent.Phase.RUNNING, subject, ProgressEvent.Unit.ROWS, n, total,
-                    Duration.ofNanos(System.nanoTime() - start), phase))).run(in);
+                    Duration.ofNanos(System.nanoTime() - start), phase)));
+            loaded = loader.run(in);
+            copied.addAll(loader.copyTargets());
         } catch (IOException e) {
             throw WorktreeDbException.user("Cannot read the dump file " + file.path() + ": " + e.getMessage());
         } finally {

@@ -210,12 +210,23 @@ public record ImportCheck(ExportType type, Optional<Manifest> manifest, DumpFile
                     + "converted as it loads (a character " + encoding + " cannot hold stops the import, and nothing is "
                     + "changed then).");
         }
-        if (m.collation() != null && (!m.collation().equals(collate) || m.ctype() != null && !m.ctype().equals(ctype))) {
+        if (m.collation() != null && (!sameLocale(m.collation(), collate) || m.ctype() != null && !sameLocale(m.ctype(), ctype))) {
             out.add("Locale: the file's database sorted text by " + m.collation() + " (character classes "
                     + m.ctype() + "), " + targetName + " by " + collate + " (" + ctype + "); text sorts, and its "
                     + "indexes are built, the target's way.");
         }
         return out;
+    }
+
+    /** {@code en_US.UTF-8} and {@code en_US.utf8} name one locale: the codeset is compared without case and dashes. */
+    static boolean sameLocale(String a, String b) {
+        return a == null ? b == null : b != null && normalised(a).equals(normalised(b));
+    }
+
+    private static String normalised(String locale) {
+        int dot = locale.indexOf('.');
+        return dot < 0 ? locale : locale.substring(0, dot) + "." + locale.substring(dot + 1).toLowerCase(java.util.Locale.ROOT)
+                .replace("-", "");
     }
 
     private void flywayNotes(Manifest.Flyway file, Optional<Manifest.Flyway> target) {

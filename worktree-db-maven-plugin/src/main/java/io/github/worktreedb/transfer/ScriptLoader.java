@@ -6,6 +6,8 @@ import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -27,6 +29,7 @@ final class ScriptLoader {
     private final Connection conn;
     private final String source;
     private final LongConsumer rowsSoFar;
+    private final List<String> copyTargets = new ArrayList<>();
     private long rows;
 
     /**
@@ -81,8 +84,49 @@ final class ScriptLoader {
         }
     }
 
+    /** The tables the script's COPY blocks loaded, as the script names them ({@code public."order items"}), in order. */
+    List<String> copyTargets() {
+        return copyTargets;
+    }
+
+    /**
+     * The table a {@code COPY <table> [(columns)] FROM stdin;} line names, as written: one or two identifiers, each
+     * plain or double-quoted (a quoted one may hold spaces, dots, parentheses and doubled quotes).
+     */
+    static String copyTarget(String copySql) {
+        String rest = copySql.substring("COPY ".length());
+        int i = 0;
+        for (int part = 0; part < 2; part++) {
+            if (i < rest.length() && rest.charAt(i) == '"') {
+                i++;
+                while (i < rest.length()) {
+                    if (rest.charAt(i) == '"') {
+                        if (i + 1 < rest.length() && rest.charAt(i + 1) == '"') {
+                            i += 2;
+                            continue;
+                        }
+                        i++;
+                        break;
+                    }
+                    i++;
+                }
+            } else {
+                while (i < rest.length() && rest.charAt(i) != '.' && rest.charAt(i) != ' ' && rest.charAt(i) != '(') {
+                    i++;
+                }
+            }
+            if (part == 0 && i < rest.length() && rest.charAt(i) == '.') {
+                i++;
+            } else {
+                break;
+            }
+        }
+        return rest.substring(0, i);
+    }
+
     /** Streams one COPY block's lines up to {@code \.}; returns the number of lines read. */
     private int copy(String copySql, BufferedReader script) throws IOException, SQLException {
+        copyTargets.add(copyTarget(copySql));
         CopyIn in = conn.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql.substring(0, copySql.length() - 1));
         int lines = 0;
         boolean ended = false;

@@ -278,6 +278,30 @@ class ExportImportTest {
         assertThat(PG.queryIn(dbB, "SELECT count(*) FROM orders")).isEqualTo("25000");
     }
 
+    /**
+     * An owner with a space makes pg_restore -l's line ambiguous: "public order items R" is the data of "order"
+     * (owner "items R") but reads as "order items" (owner "R"). The rows going into another table than the one
+     * emptied are caught before the commit, and nothing changes.
+     */
+    @Test
+    void aTableOfContentsThatNamesTheWrongTableIsCaughtBeforeTheCommit() throws Exception {
+        if (toolsTooOld(wtA)) {
+            return;
+        }
+        String owner = "items " + main.role(); // "public order items <role>" also reads as "order items", owner <role>
+        exec(dbA, PG.format("CREATE ROLE %I; CREATE TABLE \"order\"(id int); INSERT INTO \"order\" VALUES (1); "
+                + "ALTER TABLE \"order\" OWNER TO %I; GRANT SELECT ON \"order\" TO %I", owner, owner, main.role()));
+        asOwner(dbB, "CREATE TABLE \"order\"(id int); INSERT INTO \"order\" VALUES (5), (6); "
+                + "CREATE TABLE \"order items\"(id int); INSERT INTO \"order items\" VALUES (7)");
+        export(wtA, ExportType.DATA, "data.dump");
+        Files.delete(Manifest.pathFor(wtA.resolve("data.dump")));
+        assertThatThrownBy(() -> importInto(wtB, "../wt-a/data.dump"))
+                .hasMessageContaining("names its tables ambiguously").hasMessageContaining("Nothing was changed in " + dbB);
+        assertThat(PG.queryIn(dbB, "SELECT string_agg(id::text, ',' ORDER BY id) FROM \"order\"")).isEqualTo("5,6");
+        assertThat(PG.queryIn(dbB, "SELECT string_agg(id::text, ',') FROM \"order items\"")).isEqualTo("7");
+        assertThat(PG.queryIn(dbB, "SELECT count(*) FROM orders")).isEqualTo("25000");
+    }
+
     @Test
     void schemaExportIsPlainSqlAndImportsIntoAnEmptySchema() throws Exception {
         if (toolsTooOld(wtA)) {

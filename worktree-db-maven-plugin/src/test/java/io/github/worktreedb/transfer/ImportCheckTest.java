@@ -27,4 +27,12 @@ class ImportCheckTest {
                         "Locale: the file's database sorted text by de_DE (character classes de_DE), shop_x by C.UTF-8 "
                                 + "(C.UTF-8); text sorts, and its indexes are built, the target's way.");
     }
+
+    @Test
+    void oneLocaleSpelledTwoWaysIsTheSame() {
+        assertThat(ImportCheck.encodingNotes(manifest("UTF8", "en_US.UTF-8", "en_US.UTF-8"), "UTF8", "en_US.utf8",
+                "en_US.utf8", "shop_x")).isEmpty();
+        assertThat(ImportCheck.sameLocale("C", "C")).isTrue();
+        assertThat(ImportCheck.sameLocale("de_DE.UTF-8", "en_US.UTF-8")).isFalse();
+    }
 }
