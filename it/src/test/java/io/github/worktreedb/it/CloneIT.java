@@ -42,7 +42,7 @@ class CloneIT {
         assertThat(first.succeeded()).as(first.log()).isTrue();
         String target = s.main + "_feature_login";
         assertThat(first.log()).contains("Main database " + s.main + " found in " + env.toRealPath() + ":3 (DATABASE_URL)");
-        assertThat(first.log()).containsPattern("Cloned " + s.main + " → " + target + " \\([0-9.]+ [kMG]?B, (wal-log|file-copy), [0-9.]+ s\\)");
+        assertThat(first.log()).containsPattern("Cloned " + s.main + " → " + target + " \\([0-9.]+ [kMG]?B, (wal-log|file-copy|file-copy \\(clone\\)), [0-9.]+ s\\)");
         assertThat(PG.queryIn(target, "SELECT count(*) FROM orders")).isEqualTo("5000");
         assertThat(PG.queryIn(target, "SELECT count(*) FROM customer")).isEqualTo("1000");
         assertThat(PG.owner(target)).isEqualTo(s.role);

@@ -36,7 +36,8 @@ public final class CopyEngine {
 
     /**
      * Databases at least this large are copied with FILE_COPY under {@code auto}: below it WAL_LOG's double write costs
-     * less than FILE_COPY's two checkpoints (the benchmark's figures, README "Benchmark").
+     * less than FILE_COPY's two checkpoints (the benchmark's figures, README "Benchmark"). Not on PostgreSQL 18+, where
+     * FILE_COPY clones the files on a copy-on-write file system: there {@code auto} uses FILE_COPY at every size.
      */
     public static final long AUTO_FILE_COPY_THRESHOLD = 64L * 1024 * 1024;
     /** The start of every temporary name: recognisable in any listing of the server's databases. */
@@ -156,7 +157,9 @@ public final class CopyEngine {
             case WAL_LOG -> CopyMethod.WAL_LOG;
             case FILE_COPY -> CopyMethod.FILE_COPY;
             case DUMP -> CopyMethod.DUMP;
-            case AUTO -> sourceBytes >= AUTO_FILE_COPY_THRESHOLD ? CopyMethod.FILE_COPY : CopyMethod.WAL_LOG;
+            // 18+: FILE_COPY clones the files (file_copy_method = clone) where the file system can, at any size
+            case AUTO -> sourceBytes >= AUTO_FILE_COPY_THRESHOLD || version >= 180000 ? CopyMethod.FILE_COPY
+                    : CopyMethod.WAL_LOG;
         };
     }
 
