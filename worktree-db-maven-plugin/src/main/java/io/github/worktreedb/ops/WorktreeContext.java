@@ -134,8 +134,9 @@ public record WorktreeContext(
     }
 
     private static boolean local(String host) {
-        return host == null || host.isEmpty() || host.equals("localhost") || host.startsWith("127.") || host.equals("::1")
-                || host.startsWith("/");
+        String h = host == null ? "" : host.toLowerCase(java.util.Locale.ROOT);
+        return h.isEmpty() || h.equals("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("[::1]")
+                || h.equals("0.0.0.0") || h.startsWith("/");
     }
 
     /** The name of this worktree's database. */

@@ -385,7 +385,6 @@ public final class TestPostgres {
         return queryString("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = ?", database);
     }
 
-    /** Databases whose name starts with {@code prefix}. */
     /**
      * {@link #databasesStartingWith}, once no DROP DATABASE runs on the server any more (up to 15 s): the database a
      * restore, reset or import replaced is dropped on a detached session that goes on after the operation returns.
@@ -404,6 +403,7 @@ public final class TestPostgres {
         return databasesStartingWith(prefix);
     }
 
+    /** Databases whose name starts with {@code prefix}. */
     public List<String> databasesStartingWith(String prefix) {
         List<String> out = new ArrayList<>();
         try (Connection c = admin(); PreparedStatement ps = c.prepareStatement(
