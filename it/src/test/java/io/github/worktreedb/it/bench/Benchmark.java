@@ -74,6 +74,8 @@ public final class Benchmark {
     /** Opening a connection with a SCRAM login, timed in every raw method: what any tool pays before its first statement. */
     private static final String LOGIN = "login (a new connection, SCRAM), timed in the raw methods";
     private static final String COLD_START = "plugin's first-run cost in a fresh JVM: mvn clone − mvn validate −";
+    /** A goal of the plugin that does nothing but print: Maven resolves and loads the plugin's realm, nothing else. */
+    private static final String HELP = "mvn worktree-db:help (the plugin's realm resolved and loaded, no work)";
     private static final Pattern PLUGIN_TIME = Pattern.compile("(?:Cloned|Re-created) .* ([0-9.]+) s\\)$");
 
     private final TestPostgres pg;
@@ -211,6 +213,7 @@ public final class Benchmark {
         if (maven) {
             methods.add(new Method("plugin clone (mvn worktree-db:clone, wall)", () -> mavenClone(viaMaven, label)));
             methods.add(new Method("mvn validate (Maven start-up alone)", () -> mavenValidate(viaMaven)));
+            methods.add(new Method(HELP, () -> runMaven(viaMaven, "worktree-db:help").seconds));
         }
         methods.add(new Method("plugin reset", () -> reset(single)));
         methods.add(new Method("plugin snapshot", () -> snapshot(single)));
@@ -786,6 +789,25 @@ public final class Benchmark {
                     "| %s | %s | %.3f | %.3f–%.3f | | |%n", size, COLD_START + " " + rawFor(label), median(v),
                     v.stream().mapToDouble(Double::doubleValue).min().orElse(0),
                     v.stream().mapToDouble(Double::doubleValue).max().orElse(0))));
+            // the first-run cost in two parts: the plugin's realm (help − validate), and the goal's first run in it
+            // (clone − help − raw)
+            Map<String, List<Double>> r = bySize.getValue();
+            List<Double> help = r.get(HELP);
+            List<Double> validate = r.get("mvn validate (Maven start-up alone)");
+            List<Double> clone = r.get("plugin clone (mvn worktree-db:clone, wall)");
+            List<Double> raw = r.get(rawFor(label));
+            if (help != null && validate != null && clone != null && raw != null && !help.isEmpty()) {
+                List<Double> realm = new ArrayList<>();
+                List<Double> goal = new ArrayList<>();
+                for (int i = 0; i < Math.min(Math.min(help.size(), validate.size()), Math.min(clone.size(), raw.size())); i++) {
+                    realm.add(help.get(i) - validate.get(i));
+                    goal.add(clone.get(i) - help.get(i) - raw.get(i));
+                }
+                sb.append(String.format(Locale.ROOT, "| %s | of which the plugin's realm: mvn help − mvn validate | %.3f | "
+                        + "%.3f–%.3f | | |%n", size, median(realm), min(realm), max(realm)));
+                sb.append(String.format(Locale.ROOT, "| %s | of which the goal's first run: mvn clone − mvn help − %s | "
+                        + "%.3f | %.3f–%.3f | | |%n", size, rawFor(label), median(goal), min(goal), max(goal)));
+            }
         }
         if (!rssMb.isEmpty()) {
             sb.append("\n| Maven JVM | Peak resident memory (median) |\n|---|---:|\n");
