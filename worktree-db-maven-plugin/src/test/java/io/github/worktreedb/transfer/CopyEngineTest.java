@@ -152,12 +152,12 @@ class CopyEngineTest {
      */
     @Test
     void replaceSwapsTheNewCopyInAndAFailedCopyLeavesTheTargetAsItWas() throws Exception {
-        TestPostgres.OwnedDatabase main = PG.createOwnedDatabase("repl", r -> "pw-" + r, "CREATE TABLE t AS SELECT 2 AS x");
-        PgConnector server = connector(PG, main);
-        Endpoint source = new Endpoint(server, main.database());
-        Endpoint target = source.withDatabase(main.database() + "_wt");
-        PG.createDatabase(target.database(), main.role(), "CREATE TABLE t AS SELECT 1 AS x; CREATE TABLE mine (y int)");
-        PG.sql(PG.format("COMMENT ON DATABASE %I IS %L", target.database(), marker(main.database()).toJson()));
+        Replaceable r = replaceable("repl", "CREATE TABLE t AS SELECT 2 AS x",
+                "CREATE TABLE t AS SELECT 1 AS x; CREATE TABLE mine (y int)");
+        TestPostgres.OwnedDatabase main = r.main();
+        PgConnector server = r.server();
+        Endpoint source = r.source();
+        Endpoint target = r.target();
         CopyEngine engine = new CopyEngine(settings(Strategy.WAL_LOG), log, ProgressListener.NONE);
         try (Connection user = PG.connect(target.database(), main.role(), main.password());
                 Connection c = server.connectMaintenance("postgres")) {
@@ -197,12 +197,11 @@ class CopyEngineTest {
      */
     @Test
     void autoReplacesWithFileCopyWhileAChosenStrategyIsKept() throws Exception {
-        TestPostgres.OwnedDatabase main = PG.createOwnedDatabase("replauto", r -> "pw-" + r, "CREATE TABLE t AS SELECT 3 AS x");
-        PgConnector server = connector(PG, main);
-        Endpoint source = new Endpoint(server, main.database());
-        Endpoint target = source.withDatabase(main.database() + "_wt");
-        PG.createDatabase(target.database(), main.role(), "CREATE TABLE t AS SELECT 1 AS x");
-        PG.sql(PG.format("COMMENT ON DATABASE %I IS %L", target.database(), marker(main.database()).toJson()));
+        Replaceable r = replaceable("replauto", "CREATE TABLE t AS SELECT 3 AS x", "CREATE TABLE t AS SELECT 1 AS x");
+        TestPostgres.OwnedDatabase main = r.main();
+        PgConnector server = r.server();
+        Endpoint source = r.source();
+        Endpoint target = r.target();
         try (Connection c = server.connectMaintenance("postgres")) {
             Catalog catalog = new Catalog(c);
             CopyEngine auto = new CopyEngine(settings(Strategy.AUTO), log, ProgressListener.NONE);
@@ -220,6 +219,19 @@ class CopyEngineTest {
             }
         }
         assertThat(PG.queryIn(target.database(), "SELECT x FROM t")).isEqualTo("3");
+    }
+
+    /** A main database and a marked worktree database of it, {@code <main>_wt}, for the replace tests. */
+    private record Replaceable(TestPostgres.OwnedDatabase main, PgConnector server, Endpoint source, Endpoint target) {}
+
+    private static Replaceable replaceable(String prefix, String mainSql, String targetSql) {
+        TestPostgres.OwnedDatabase main = PG.createOwnedDatabase(prefix, role -> "pw-" + role, mainSql);
+        PgConnector server = connector(PG, main);
+        Endpoint source = new Endpoint(server, main.database());
+        Endpoint target = source.withDatabase(main.database() + "_wt");
+        PG.createDatabase(target.database(), main.role(), targetSql);
+        PG.sql(PG.format("COMMENT ON DATABASE %I IS %L", target.database(), marker(main.database()).toJson()));
+        return new Replaceable(main, server, source, target);
     }
 
     /** Waits up to 10 s for a database to be gone (a detached drop runs on after the run returns). */
