@@ -16,13 +16,18 @@ import io.github.worktreedb.transfer.ImportCheck;
 import io.github.worktreedb.transfer.Manifest;
 import io.github.worktreedb.transfer.ProgressListener;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * {@code import}: replaces this worktree's database with a dump file's content. Checks first and changes nothing until
@@ -145,15 +150,15 @@ public final class ImportOperation {
      */
     private static void sameTables(Connection conn, List<Manifest.Table> emptied, List<String> copied, DumpFile dump,
             String target) throws SQLException {
-        java.util.Set<Long> emptiedTables = new java.util.HashSet<>();
-        java.util.Set<Long> copiedTables = new java.util.HashSet<>();
-        try (java.sql.PreparedStatement byName = conn.prepareStatement("SELECT c.oid::bigint, c.relkind = 'p' FROM pg_class c "
+        Set<Long> emptiedTables = new HashSet<>();
+        Set<Long> copiedTables = new HashSet<>();
+        try (PreparedStatement byName = conn.prepareStatement("SELECT c.oid::bigint, c.relkind = 'p' FROM pg_class c "
                 + "WHERE c.oid = format('%I.%I', ?, ?)::regclass");
-                java.sql.PreparedStatement asWritten = conn.prepareStatement("SELECT ?::regclass::oid::bigint")) {
+                PreparedStatement asWritten = conn.prepareStatement("SELECT ?::regclass::oid::bigint")) {
             for (Manifest.Table t : emptied) {
                 byName.setString(1, t.schema());
                 byName.setString(2, t.name());
-                try (java.sql.ResultSet rs = byName.executeQuery()) {
+                try (ResultSet rs = byName.executeQuery()) {
                     if (rs.next() && !rs.getBoolean(2)) {
                         emptiedTables.add(rs.getLong(1));
                     }
@@ -161,7 +166,7 @@ public final class ImportOperation {
             }
             for (String t : copied) {
                 asWritten.setString(1, t);
-                try (java.sql.ResultSet rs = asWritten.executeQuery()) {
+                try (ResultSet rs = asWritten.executeQuery()) {
                     rs.next();
                     copiedTables.add(rs.getLong(1));
                 }
@@ -170,7 +175,7 @@ public final class ImportOperation {
         if (!emptiedTables.containsAll(copiedTables) || !copiedTables.containsAll(emptiedTables)) {
             throw WorktreeDbException.user("The data in " + dump.path() + " went into " + String.join(", ", copied)
                     + ", but the import emptied " + emptied.stream().map(Manifest.Table::qualified)
-                            .collect(java.util.stream.Collectors.joining(", ")) + " first: the file's table of contents "
+                            .collect(Collectors.joining(", ")) + " first: the file's table of contents "
                     + "names its tables ambiguously. Nothing was changed in " + target + ". Export the data with mvn "
                     + "worktree-db:export -D" + PropertyNames.EXPORT_TYPE + "=data (it writes a manifest).");
         }

@@ -115,7 +115,7 @@ public record WorktreeContext(
                     + " × " + config.portStep() + "), beyond 65535. Lower -D" + PropertyNames.SERVER_PORT + " or -D"
                     + PropertyNames.PORT_STEP + ".");
         }
-        if (port == main.spec().primary().port() && local(main.spec().primary().host())) {
+        if (port == main.spec().primary().port() && main.spec().isLocal()) {
             throw WorktreeDbException.user("This worktree's server would listen on port " + port + " (" + base + " + "
                     + index + " × " + config.portStep() + "), the port of the main database's server " + main.spec()
                     .primary().host() + ":" + port + " (from " + main.origin() + "). A worktree's server never shares "
@@ -131,12 +131,6 @@ public record WorktreeContext(
         log.debug("isolation=server: this worktree's server is localhost:" + port + " (port index " + index + ")");
         return new WorktreeContext(config, git, main, new Endpoint(mainServer, main.name()), new Endpoint(own, main.name()),
                 false, new ServerTarget(WorktreeServer.of(StateDir.of(git), git.root(), log), port, index));
-    }
-
-    private static boolean local(String host) {
-        String h = host == null ? "" : host.toLowerCase(java.util.Locale.ROOT);
-        return h.isEmpty() || h.equals("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("[::1]")
-                || h.equals("0.0.0.0") || h.startsWith("/");
     }
 
     /** The name of this worktree's database. */

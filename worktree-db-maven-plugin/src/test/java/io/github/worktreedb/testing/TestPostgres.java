@@ -390,17 +390,22 @@ public final class TestPostgres {
      * restore, reset or import replaced is dropped on a detached session that goes on after the operation returns.
      */
     public List<String> databasesStartingWithAfterDrops(String prefix) {
-        long deadline = System.nanoTime() + 15_000_000_000L;
+        awaitDrops(15);
+        return databasesStartingWith(prefix);
+    }
+
+    /** Waits (up to {@code seconds}) until no DROP DATABASE runs on the server: a detached drop goes on after its run. */
+    public void awaitDrops(int seconds) {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         while (!"0".equals(queryIn("postgres", "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'DROP DATABASE%' "
                 + "AND state = 'active' AND pid <> pg_backend_pid()")) && System.nanoTime() < deadline) {
             try {
-                Thread.sleep(20);
+                Thread.sleep(10);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             }
         }
-        return databasesStartingWith(prefix);
     }
 
     /** Databases whose name starts with {@code prefix}. */

@@ -351,11 +351,7 @@ public final class Benchmark {
     private void settle() throws Exception {
         // the drop of a database that restore, reset or import replaced runs on after they return (DetachedDrop): let
         // it finish, so that its checkpoint and file removal do not land in the next method's time
-        long deadline = System.nanoTime() + 120_000_000_000L;
-        while (!"0".equals(pg.queryIn("postgres", "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE "
-                + "'DROP DATABASE%' AND state = 'active' AND pid <> pg_backend_pid()")) && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        pg.awaitDrops(120);
         pg.sql("CHECKPOINT");
         new ProcessBuilder("sync").start().waitFor();
     }
