@@ -1,19 +1,13 @@
 package io.github.worktreedb.git;
 
 import io.github.worktreedb.core.WorktreeDbException;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
-import org.eclipse.jgit.errors.RepositoryNotFoundException;
-import org.eclipse.jgit.lib.Constants;
-import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.Ref;
-import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 
 /**
- * What git says about the worktree a build runs in, read with JGit (which follows a linked worktree's
- * {@code .git} file to its private git dir and the shared common dir).
+ * What git says about the worktree a build runs in: read from git's own files ({@link GitFiles}, which follows a linked
+ * worktree's {@code .git} file to its private git dir and the shared common dir), or with JGit where that reader is not
+ * sure. The index, the branches and the trees ({@link #tracked}, {@link #branches}, {@link #filesOnBranch}) are JGit's.
  *
  * @param root the top of this worktree
  * @param gitDir this worktree's git dir ({@code .git} in the main worktree, {@code .git/worktrees/NAME} in a linked one)
@@ -51,39 +45,15 @@ public record GitWorktree(
     }
 
     /**
-     * Reads the worktree that contains {@code dir}.
+     * Reads the worktree that contains {@code dir}: from git's files when {@link GitFiles} is sure of them (the common
+     * case, and the fast one in a fresh JVM), else with JGit.
      *
      * @param configuredMainBranch the main branch when the user named it, else {@code null}
      * @throws WorktreeDbException when {@code dir} is not inside a git working tree
      */
     public static GitWorktree of(Path dir, String configuredMainBranch) {
-        FileRepositoryBuilder builder = new FileRepositoryBuilder().findGitDir(dir.toAbsolutePath().toFile());
-        if (builder.getGitDir() == null) {
-            throw notInGit(dir);
-        }
-        try (Repository repo = builder.setMustExist(true).build()) {
-            if (repo.isBare()) {
-                throw notInGit(dir);
-            }
-            Path root = repo.getWorkTree().toPath().toAbsolutePath().normalize();
-            Path gitDir = repo.getDirectory().toPath().toAbsolutePath().normalize();
-            File common = repo.getCommonDirectory();
-            Path commonDir = (common == null ? repo.getDirectory() : common).toPath().toAbsolutePath().normalize();
-            Path mainRoot = gitDir.equals(commonDir) ? root : mainRootOf(commonDir);
-
-            String full = repo.getFullBranch();
-            String branch = full != null && full.startsWith(Constants.R_HEADS) ? Repository.shortenRefName(full) : null;
-            ObjectId headId = repo.resolve(Constants.HEAD);
-            String head = headId == null ? null : headId.abbreviate(10).name();
-            String mainBranch = configuredMainBranch != null && !configuredMainBranch.isBlank()
-                    ? configuredMainBranch.strip()
-                    : detectMainBranch(repo);
-            return new GitWorktree(root, gitDir, commonDir, mainRoot, branch, head, mainBranch);
-        } catch (RepositoryNotFoundException e) {
-            throw notInGit(dir);
-        } catch (IOException e) {
-            throw WorktreeDbException.environment("Could not read the git repository at " + dir + ": " + e.getMessage(), e);
-        }
+        GitWorktree fromFiles = GitFiles.read(dir, configuredMainBranch);
+        return fromFiles != null ? fromFiles : JGitWorktree.read(dir, configuredMainBranch);
     }
 
     /**
@@ -91,35 +61,12 @@ public record GitWorktree(
      * committed or about to be, and the plugin never writes them.
      */
     public java.util.Set<Path> tracked(java.util.Collection<Path> files) {
-        java.util.Set<Path> out = new java.util.HashSet<>();
-        try (Repository repo = open()) {
-            org.eclipse.jgit.dircache.DirCache index = repo.readDirCache();
-            for (Path f : files) {
-                Path abs = f.toAbsolutePath().normalize();
-                if (abs.startsWith(root)) {
-                    String rel = root.relativize(abs).toString().replace(java.io.File.separatorChar, '/');
-                    if (index.findEntry(rel) >= 0) {
-                        out.add(f);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw WorktreeDbException.environment("Could not read the git index of " + root + ": " + e.getMessage(), e);
-        }
-        return out;
+        return JGitWorktree.tracked(this, files);
     }
 
     /** The repository's local branches (short names), read once. */
     public java.util.Set<String> branches() {
-        try (Repository repo = open()) {
-            java.util.Set<String> out = new java.util.HashSet<>();
-            for (Ref ref : repo.getRefDatabase().getRefsByPrefix(Constants.R_HEADS)) {
-                out.add(Repository.shortenRefName(ref.getName()));
-            }
-            return out;
-        } catch (IOException e) {
-            throw WorktreeDbException.environment("Could not read the branches of " + commonDir + ": " + e.getMessage(), e);
-        }
+        return JGitWorktree.branches(this);
     }
 
     /**
@@ -159,35 +106,7 @@ public record GitWorktree(
      * from the branch's tree with JGit: no checkout. Empty when the branch or the directory is not there.
      */
     public java.util.List<String> filesOnBranch(String branch, String dir) {
-        java.util.List<String> out = new java.util.ArrayList<>();
-        try (Repository repo = open()) {
-            ObjectId tree = repo.resolve(Constants.R_HEADS + branch + "^{tree}");
-            if (tree == null) {
-                return out;
-            }
-            try (org.eclipse.jgit.treewalk.TreeWalk walk =
-                    org.eclipse.jgit.treewalk.TreeWalk.forPath(repo, dir.replace(java.io.File.separatorChar, '/'), tree)) {
-                if (walk == null || !walk.isSubtree()) {
-                    return out;
-                }
-                try (org.eclipse.jgit.treewalk.TreeWalk children = new org.eclipse.jgit.treewalk.TreeWalk(repo)) {
-                    children.addTree(walk.getObjectId(0));
-                    children.setRecursive(false);
-                    while (children.next()) {
-                        if (!children.isSubtree()) {
-                            out.add(children.getNameString());
-                        }
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw WorktreeDbException.environment("Could not read branch " + branch + ": " + e.getMessage(), e);
-        }
-        return out;
-    }
-
-    private Repository open() throws IOException {
-        return new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setWorkTree(root.toFile()).setMustExist(true).build();
+        return JGitWorktree.filesOnBranch(this, branch, dir);
     }
 
     /** Where the plugin keeps this worktree's own state: inside its git dir, so never in the tree nor committed. */
@@ -200,32 +119,13 @@ public record GitWorktree(
         return stateDir().resolve("backup").resolve(envFile).normalize();
     }
 
-    private static Path mainRootOf(Path commonDir) {
-        // a non-bare repository keeps its common dir as <main worktree>/.git
-        if (commonDir.getFileName() != null && commonDir.getFileName().toString().equals(Constants.DOT_GIT)) {
-            return commonDir.getParent();
-        }
-        return null;
+    /** The main worktree's top: a non-bare repository keeps its common dir as {@code <main worktree>/.git}. */
+    static Path mainRootOf(Path commonDir) {
+        return commonDir.getFileName() != null && commonDir.getFileName().toString().equals(".git") ? commonDir.getParent()
+                : null;
     }
 
-    private static String detectMainBranch(Repository repo) throws IOException {
-        Ref originHead = repo.exactRef("refs/remotes/origin/HEAD");
-        if (originHead != null && originHead.isSymbolic()) {
-            String target = originHead.getTarget().getName();
-            if (target.startsWith("refs/remotes/origin/")) {
-                return target.substring("refs/remotes/origin/".length());
-            }
-        }
-        for (String candidate : new String[] {"main", "master", "trunk"}) {
-            if (repo.exactRef(Constants.R_HEADS + candidate) != null) {
-                return candidate;
-            }
-        }
-        // a fresh repository: the branch the main worktree is on is the main branch
-        return "main";
-    }
-
-    private static WorktreeDbException notInGit(Path dir) {
+    static WorktreeDbException notInGit(Path dir) {
         return WorktreeDbException.user(dir.toAbsolutePath() + " is not inside a git working tree. worktree-db gives each git "
                 + "worktree its own database, so it has to run inside one: create it with 'git init' or "
                 + "'git worktree add', or skip the plugin here with -Dworktree-db.skip=true.");

@@ -299,6 +299,8 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
 
     protected AbstractWorktreeDbMojo(SettingsDecrypter settingsDecrypter) {
         this.settingsDecrypter = settingsDecrypter;
+        // the driver's classes load on the other core while Maven configures this goal and it reads git and the env files
+        Preload.start();
     }
 
     @Override
@@ -307,7 +309,6 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
             getLog().info("Skipping worktree-db (" + PropertyNames.SKIP + "=true)");
             return;
         }
-        Preload.start(); // the driver's classes load on the other core while git and the env files are read
         try {
             WorktreeDbConfig config = configuration();
             execute(config, new MavenLog(getLog(), config.password()));
