@@ -128,12 +128,15 @@ public final class Catalog {
         execute("COMMENT ON DATABASE " + ident(database) + " IS " + literal(comment));
     }
 
-    /** Sessions on {@code database} other than this one. */
+    /**
+     * Sessions on {@code database} other than this one. An autovacuum worker is none: nobody opened it, and
+     * {@code CREATE DATABASE}, {@code DROP DATABASE} and {@code ALTER DATABASE … RENAME} end it themselves.
+     */
     public List<Session> sessions(String database) throws SQLException {
         List<Session> out = new ArrayList<>();
         try (PreparedStatement ps = conn.prepareStatement(
                 "SELECT pid, usename, application_name, host(client_addr), backend_start, state FROM pg_stat_activity "
-                        + "WHERE datname = ? AND pid <> pg_backend_pid() ORDER BY backend_start")) {
+                        + "WHERE datname = ? AND pid <> pg_backend_pid() AND " + NOT_AUTOVACUUM + " ORDER BY backend_start")) {
             ps.setString(1, database);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -145,10 +148,12 @@ public final class Catalog {
         return out;
     }
 
-    /** Ends the sessions on {@code database}; returns how many were signalled. */
+    private static final String NOT_AUTOVACUUM = "backend_type IS DISTINCT FROM 'autovacuum worker'";
+
+    /** Ends the sessions on {@code database} (as {@link #sessions} has them); returns how many were signalled. */
     public int terminateSessions(String database) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                + "WHERE datname = ? AND pid <> pg_backend_pid()")) {
+                + "WHERE datname = ? AND pid <> pg_backend_pid() AND " + NOT_AUTOVACUUM)) {
             ps.setString(1, database);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
