@@ -75,6 +75,11 @@ public final class Benchmark {
     private static final String LOGIN = "login (a new connection, SCRAM), timed in the raw methods";
     private static final String COLD_START = "plugin's first-run cost in a fresh JVM: mvn clone − mvn validate −";
     /** A goal of the plugin that does nothing but print: Maven resolves and loads the plugin's realm, nothing else. */
+    private static final String SMALL_PLUGIN = "mvn clean:help (a small Apache plugin: its realm, its help; no work)";
+    /** The version the parent POM pins. */
+    private static final String CLEAN_PLUGIN_VERSION = "3.5.0";
+    private static final String EMPTY_JVM = "java, no Maven: an empty JVM with the driver on its class path";
+    private static final String COLD_LOGIN = "java, no Maven: one login (SCRAM) and SELECT 1 in a fresh JVM";
     private static final String HELP = "mvn worktree-db:help (the plugin's realm resolved and loaded, no work)";
     private static final Pattern PLUGIN_TIME = Pattern.compile("(?:Cloned|Re-created) .* ([0-9.]+) s\\)$");
 
@@ -214,6 +219,11 @@ public final class Benchmark {
             methods.add(new Method("plugin clone (mvn worktree-db:clone, wall)", () -> mavenClone(viaMaven, label)));
             methods.add(new Method("mvn validate (Maven start-up alone)", () -> mavenValidate(viaMaven)));
             methods.add(new Method(HELP, () -> runMaven(viaMaven, "worktree-db:help").seconds));
+            // the floors under the first-run cost: any plugin's realm, and one login in a fresh JVM
+            methods.add(new Method(SMALL_PLUGIN, () -> runMaven(viaMaven, "org.apache.maven.plugins:maven-clean-plugin:"
+                    + CLEAN_PLUGIN_VERSION + ":help").seconds));
+            methods.add(new Method(EMPTY_JVM, () -> coldLogin(null)));
+            methods.add(new Method(COLD_LOGIN, () -> coldLogin(pg.jdbcUrl("postgres"))));
         }
         methods.add(new Method("plugin reset", () -> reset(single)));
         methods.add(new Method("plugin snapshot", () -> snapshot(single)));
@@ -552,6 +562,31 @@ public final class Benchmark {
         return run.seconds;
     }
 
+    /**
+     * A fresh JVM with only the PostgreSQL driver and {@link ColdLogin} on its class path: one login as the bench role
+     * (the password on its standard input), or with {@code url} {@code null} nothing at all.
+     */
+    private double coldLogin(String url) throws Exception {
+        String driver = Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .filter(e -> e.matches(".*[/\\\\]postgresql-[0-9.]+\\.jar")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no postgresql-*.jar on the class path"));
+        String classes = Path.of(ColdLogin.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                classes + java.io.File.pathSeparator + driver, ColdLogin.class.getName()));
+        if (url != null) {
+            cmd.addAll(List.of(url, ROLE));
+        }
+        long t = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().write(PASSWORD.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("ColdLogin failed: " + out);
+        }
+        return (System.nanoTime() - t) / 1e9;
+    }
+
     private double mavenValidate(Path worktree) throws Exception {
         Run run = runMaven(worktree, "validate");
         rssMb.computeIfAbsent("mvn validate (no plugin goal)", k -> new ArrayList<>()).add(run.peakRssMb);
@@ -804,6 +839,13 @@ public final class Benchmark {
                 sb.append(String.format(Locale.ROOT, "| %s | of which the goal's first run: mvn clone − mvn help − %s | "
                         + "%.3f | %.3f–%.3f | | |%n", size, rawFor(label), median(goal), min(goal), max(goal)));
             }
+            // the floors: what any plugin's realm costs, and what one login costs in a fresh JVM
+            difference(r.get(SMALL_PLUGIN), validate).ifPresent(v -> sb.append(String.format(Locale.ROOT,
+                    "| %s | floor: a small plugin's realm: mvn clean:help − mvn validate | %.3f | %.3f–%.3f | | |%n", size,
+                    median(v), min(v), max(v))));
+            difference(r.get(COLD_LOGIN), r.get(EMPTY_JVM)).ifPresent(v -> sb.append(String.format(Locale.ROOT,
+                    "| %s | floor: one login in a fresh JVM: java login − java empty | %.3f | %.3f–%.3f | | |%n", size,
+                    median(v), min(v), max(v))));
         }
         if (!rssMb.isEmpty()) {
             sb.append("\n| Maven JVM | Peak resident memory (median) |\n|---|---:|\n");
@@ -833,6 +875,18 @@ public final class Benchmark {
         List<Double> out = new ArrayList<>();
         for (int i = 0; i < Math.min(clone.size(), Math.min(validate.size(), raw.size())); i++) {
             out.add(clone.get(i) - validate.get(i) - raw.get(i));
+        }
+        return Optional.of(out);
+    }
+
+    /** {@code a − b} round by round, when both were measured. */
+    private static Optional<List<Double>> difference(List<Double> a, List<Double> b) {
+        if (a == null || b == null || a.isEmpty() || b.isEmpty()) {
+            return Optional.empty();
+        }
+        List<Double> out = new ArrayList<>();
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+            out.add(a.get(i) - b.get(i));
         }
         return Optional.of(out);
     }
