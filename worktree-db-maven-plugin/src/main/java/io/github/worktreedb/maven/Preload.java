@@ -10,8 +10,8 @@ import javax.crypto.spec.PBEKeySpec;
  * Part of the plugin's first-run cost in a fresh Maven JVM is loading and initialising the PostgreSQL driver and the
  * SCRAM login's cryptography. Every goal connects, but only after it has read its configuration, git and the env files,
  * so a daemon thread does that work meanwhile, on the second core: it loads the driver's classes and derives one SCRAM
- * key from a made-up password (PBKDF2 with PostgreSQL's 4096 iterations), so that the login's own derivation runs in
- * compiled code rather than the interpreter (about 0.1 s saved in a cold JVM). Nothing here connects or reads any
+ * key from a made-up password (PBKDF2 with PostgreSQL's 4096 iterations; only with a second core), so that the login's
+ * own derivation runs in compiled code rather than the interpreter (about 0.1 s saved in a cold JVM). Nothing here connects or reads any
  * setting or password; a failure only means the goal does the work itself, later, as it would without this.
  */
 final class Preload {
@@ -57,7 +57,9 @@ final class Preload {
                 Mac.getInstance("HmacSHA256");
                 MessageDigest.getInstance("SHA-256");
                 new SecureRandom().nextInt();
-                pbkdf2.generateSecret(new PBEKeySpec("preload".toCharArray(), new byte[16], SCRAM_ITERATIONS, 256));
+                if (Runtime.getRuntime().availableProcessors() > 1) { // on one core it would only take turns with the login
+                    pbkdf2.generateSecret(new PBEKeySpec("preload".toCharArray(), new byte[16], SCRAM_ITERATIONS, 256));
+                }
             } catch (Throwable ignored) {
                 // the goal loads what it needs itself
             }

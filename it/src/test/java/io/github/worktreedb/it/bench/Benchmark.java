@@ -567,9 +567,14 @@ public final class Benchmark {
      * (the password on its standard input), or with {@code url} {@code null} nothing at all.
      */
     private double coldLogin(String url) throws Exception {
-        String driver = Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
-                .filter(e -> e.matches(".*[/\\\\]postgresql-[0-9.]+\\.jar")).findFirst()
-                .orElseThrow(() -> new IllegalStateException("no postgresql-*.jar on the class path"));
+        // the driver's own jar from the local repository (on this JVM's class path it may come inside the plugin's)
+        String version = org.postgresql.util.DriverInfo.DRIVER_VERSION;
+        Path driverJar = Path.of(System.getProperty("it.userRepo"), "org", "postgresql", "postgresql", version,
+                "postgresql-" + version + ".jar");
+        if (!Files.isRegularFile(driverJar)) {
+            throw new IllegalStateException("no " + driverJar);
+        }
+        String driver = driverJar.toString();
         String classes = Path.of(ColdLogin.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 classes + java.io.File.pathSeparator + driver, ColdLogin.class.getName()));
