@@ -16,9 +16,10 @@ import java.util.regex.Pattern;
  * <p>Written by hand for the cold start only: in a fresh Maven JVM, opening a repository with JGit costs about 0.2 s
  * (its classes, its message bundle, its file-system probe and a {@code git} process that finds the system config),
  * more than every other step of {@code clone} but the copy. Anything this reader is not sure of (reftable, a
- * {@code core.worktree} or {@code core.bare} setting, an include, a worktree config, a ref it cannot parse) makes it
- * answer {@code null}, and {@link GitWorktree} reads the repository with JGit as before. Tests check that both give the
- * same answer on repositories made by git.
+ * {@code core.worktree} or {@code core.bare} setting, an include, a worktree config, a {@code .git} file without
+ * git's worktree record, a ref it cannot parse) makes it answer {@code null}, and {@link GitWorktree} reads the
+ * repository with JGit as before. Tests check that both give the same answer on repositories made by git; where they
+ * differ (a worktree moved without {@code git worktree repair}) this reader gives git's own answer.
  */
 final class GitFiles {
 
@@ -54,6 +55,7 @@ final class GitFiles {
             return null;
         }
         Path gitDir;
+        boolean linked = false;
         if (Files.isDirectory(dotGit)) {
             gitDir = dotGit;
         } else {
@@ -62,6 +64,21 @@ final class GitFiles {
                 return null;
             }
             gitDir = root.resolve(text.substring("gitdir:".length()).strip()).normalize();
+            Path record = gitDir.resolve("gitdir");
+            if (!Files.isRegularFile(record)) {
+                return null; // not a worktree git made (--separate-git-dir, a submodule): JGit reads those
+            }
+            // a linked worktree's top is where git recorded its .git file when that is the file found here (so the
+            // path git wrote, not a symbolic link this build came through, as JGit has it); when the worktree was
+            // moved without 'git worktree repair', where the .git file is, as git has it
+            String recorded = Files.readString(record, StandardCharsets.UTF_8).strip();
+            Path recordedDotGit = Path.of(recorded).isAbsolute() ? Path.of(recorded)
+                    : gitDir.resolve(recorded).toFile().getCanonicalFile().toPath();
+            if (recordedDotGit.getParent() != null && Files.exists(recordedDotGit)
+                    && Files.isSameFile(recordedDotGit, dotGit)) {
+                root = recordedDotGit.getParent().toAbsolutePath().normalize();
+            }
+            linked = true;
         }
         Path commonDirFile = gitDir.resolve("commondir");
         Path commonDir = Files.isRegularFile(commonDirFile)
@@ -69,9 +86,10 @@ final class GitFiles {
                 : gitDir;
         if (!Files.isRegularFile(gitDir.resolve("HEAD")) || !Files.isDirectory(commonDir.resolve("objects"))
                 || Files.exists(commonDir.resolve("reftable")) || Files.exists(gitDir.resolve("config.worktree"))
-                || !plainConfig(commonDir.resolve("config"))) {
+                || !plainConfig(commonDir.resolve("config"), linked)) {
             return null;
         }
+        Refs refs = new Refs(commonDir);
         String headText = Files.readString(gitDir.resolve("HEAD"), StandardCharsets.UTF_8).strip();
         String branch = null;
         String id;
@@ -81,7 +99,7 @@ final class GitFiles {
                 return null;
             }
             branch = ref.startsWith("refs/heads/") ? ref.substring("refs/heads/".length()) : null;
-            Target target = resolve(commonDir, ref, 0);
+            Target target = refs.resolve(ref, 0);
             if (target == null) {
                 return null;
             }
@@ -93,7 +111,7 @@ final class GitFiles {
         }
         String mainBranch = configuredMainBranch != null && !configuredMainBranch.isBlank()
                 ? configuredMainBranch.strip()
-                : detectMainBranch(commonDir);
+                : detectMainBranch(commonDir, refs);
         if (mainBranch == null) {
             return null;
         }
@@ -103,27 +121,33 @@ final class GitFiles {
 
     /**
      * Whether the repository's config holds nothing that moves the work tree or the refs elsewhere: no
-     * {@code core.worktree}, no {@code core.bare = true}, no include, no extension but {@code objectformat = sha1}.
+     * {@code core.worktree}, no include, no extension but {@code objectformat = sha1}, and unless this is a linked
+     * worktree (which git and JGit place by its own record, bare repository or not) no {@code core.bare = true}.
      */
-    private static boolean plainConfig(Path config) throws IOException {
+    private static boolean plainConfig(Path config, boolean linked) throws IOException {
         if (!Files.isRegularFile(config)) {
             return false;
         }
         String section = "";
         for (String raw : Files.readAllLines(config, StandardCharsets.UTF_8)) {
             String line = raw.strip();
-            if (line.isEmpty() || line.startsWith("#") || line.startsWith(";")) {
-                continue;
-            }
             if (line.startsWith("[")) {
-                section = line.toLowerCase(Locale.ROOT);
+                int end = line.indexOf(']');
+                if (end < 0) {
+                    return false;
+                }
+                section = line.substring(0, end + 1).toLowerCase(Locale.ROOT);
                 if (section.startsWith("[include")) {
                     return false;
                 }
+                line = line.substring(end + 1).strip(); // git allows a key on the header's line
+            }
+            if (line.isEmpty() || line.startsWith("#") || line.startsWith(";")) {
                 continue;
             }
             String key = line.toLowerCase(Locale.ROOT).replace(" ", "").replace("\t", "");
-            if (section.startsWith("[core") && (key.startsWith("worktree") || key.equals("bare") || key.startsWith("bare=") && !key.equals("bare=false"))) {
+            boolean bare = key.equals("bare") || key.startsWith("bare=") && !key.startsWith("bare=false");
+            if (section.startsWith("[core") && (key.startsWith("worktree") || bare && !linked)) {
                 return false;
             }
             if (section.startsWith("[extensions") && !key.equals("objectformat=sha1")) {
@@ -136,52 +160,62 @@ final class GitFiles {
     /** What a ref points at ({@code null} when nothing, as an unborn branch), and whether the ref itself exists. */
     private record Target(String id, boolean exists) {}
 
-    /** Follows {@code ref} (loose first, then packed), or {@code null} when it cannot be read for sure. */
-    private static Target resolve(Path commonDir, String ref, int depth) throws IOException {
-        if (depth > MAX_SYMREF_DEPTH || !ref.startsWith("refs/") || ref.contains("..")) {
-            return null;
-        }
-        Path loose = commonDir.resolve(ref);
-        if (Files.isRegularFile(loose)) {
-            String text = Files.readString(loose, StandardCharsets.UTF_8).strip();
-            if (OBJECT_ID.matcher(text).matches()) {
-                return new Target(text, true);
-            }
-            if (text.startsWith("ref:")) {
-                // a symbolic ref exists even when what it points at does not (as JGit's exactRef has it)
-                Target inner = resolve(commonDir, text.substring(4).strip(), depth + 1);
-                return inner == null ? null : new Target(inner.id, true);
-            }
-            return null;
-        }
-        if (Files.isDirectory(loose)) {
-            return null;
-        }
-        String packed = packed(commonDir, ref);
-        return packed == null ? new Target(null, false) : new Target(packed, true);
-    }
+    /** The refs of one common dir; {@code packed-refs} is read once, when a ref is not loose. */
+    private static final class Refs {
+        private final Path commonDir;
+        private java.util.Map<String, String> packed;
 
-    private static String packed(Path commonDir, String ref) throws IOException {
-        Path file = commonDir.resolve("packed-refs");
-        if (!Files.isRegularFile(file)) {
-            return null;
+        Refs(Path commonDir) {
+            this.commonDir = commonDir;
         }
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            if (line.startsWith("#") || line.startsWith("^") || line.length() < 42) {
-                continue;
+
+        /** Follows {@code ref} (loose first, then packed), or {@code null} when it cannot be read for sure. */
+        Target resolve(String ref, int depth) throws IOException {
+            if (depth > MAX_SYMREF_DEPTH || !ref.startsWith("refs/") || ref.contains("..")) {
+                return null;
             }
-            if (line.charAt(40) == ' ' && line.substring(41).equals(ref) && OBJECT_ID.matcher(line.substring(0, 40)).matches()) {
-                return line.substring(0, 40);
+            Path loose = commonDir.resolve(ref);
+            if (Files.isRegularFile(loose)) {
+                String text = Files.readString(loose, StandardCharsets.UTF_8).strip();
+                if (OBJECT_ID.matcher(text).matches()) {
+                    return new Target(text, true);
+                }
+                if (text.startsWith("ref:")) {
+                    // a symbolic ref exists even when what it points at does not (as JGit's exactRef has it)
+                    Target inner = resolve(text.substring(4).strip(), depth + 1);
+                    return inner == null ? null : new Target(inner.id, true);
+                }
+                return null;
             }
+            if (Files.isDirectory(loose)) {
+                return null;
+            }
+            String id = packed().get(ref);
+            return new Target(id, id != null);
         }
-        return null;
+
+        private java.util.Map<String, String> packed() throws IOException {
+            if (packed == null) {
+                packed = new java.util.HashMap<>();
+                Path file = commonDir.resolve("packed-refs");
+                if (Files.isRegularFile(file)) {
+                    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                        // "<id> <name>"; "#" starts the header, "^" a peeled tag's line
+                        if (line.length() > 41 && line.charAt(40) == ' ' && OBJECT_ID.matcher(line.substring(0, 40)).matches()) {
+                            packed.putIfAbsent(line.substring(41), line.substring(0, 40));
+                        }
+                    }
+                }
+            }
+            return packed;
+        }
     }
 
     /**
      * origin's HEAD when it is a symbolic ref to one of origin's branches, else the first of main, master and trunk
      * that exists, else main; {@code null} when a ref cannot be read for sure.
      */
-    private static String detectMainBranch(Path commonDir) throws IOException {
+    private static String detectMainBranch(Path commonDir, Refs refs) throws IOException {
         Path originHead = commonDir.resolve("refs/remotes/origin/HEAD");
         if (Files.isRegularFile(originHead)) {
             String text = Files.readString(originHead, StandardCharsets.UTF_8).strip();
@@ -195,7 +229,7 @@ final class GitFiles {
             }
         }
         for (String candidate : List.of("main", "master", "trunk")) {
-            Target t = resolve(commonDir, "refs/heads/" + candidate, 0);
+            Target t = refs.resolve("refs/heads/" + candidate, 0);
             if (t == null) {
                 return null;
             }

@@ -89,6 +89,51 @@ class GitFilesTest {
     }
 
     @Test
+    void reachedThroughASymlink() throws Exception {
+        GitRepo repo = GitRepo.init(tmp.resolve("shop"));
+        Path wt = repo.addWorktree(tmp.resolve("shop-feature"), "feature");
+        Path viaLink = Files.createSymbolicLink(tmp.resolve("link-to-feature"), wt);
+        Path mainViaLink = Files.createSymbolicLink(tmp.resolve("link-to-shop"), repo.root());
+        same(viaLink, null);
+        same(mainViaLink, null);
+    }
+
+    @Test
+    void worktreeOfABareRepository() {
+        GitRepo origin = GitRepo.init(tmp.resolve("origin"));
+        GitRepo.run(tmp, "clone", "-q", "--bare", origin.root().toString(), "shop.git");
+        GitRepo.run(tmp.resolve("shop.git"), "worktree", "add", "-q", "-b", "feature", tmp.resolve("wt").toString());
+        GitWorktree wt = same(tmp.resolve("wt"), null);
+        assertThat(wt.root()).isEqualTo(tmp.resolve("wt").toAbsolutePath());
+        assertThat(wt.mainRoot()).isNull();
+        assertThat(wt.branch()).isEqualTo("feature");
+    }
+
+    @Test
+    void aMovedWorktreeIsWhereItsGitFileIsAsGitHasIt() throws Exception {
+        GitRepo repo = GitRepo.init(tmp.resolve("shop"));
+        Path wt = repo.addWorktree(tmp.resolve("shop-feature"), "feature");
+        Path moved = Files.move(wt, tmp.resolve("elsewhere"));
+        GitWorktree files = GitFiles.read(moved, null);
+        assertThat(files).isNotNull();
+        assertThat(files.root()).isEqualTo(moved.toAbsolutePath()).hasToString(GitRepo.run(moved, "rev-parse", "--show-toplevel"));
+        assertThat(files.branch()).isEqualTo("feature");
+    }
+
+    @Test
+    void separateGitDirAndSubmoduleAreJGits() throws Exception {
+        Path sep = Files.createDirectories(tmp.resolve("sep"));
+        GitRepo.run(sep, "init", "-q", "-b", "main", "--separate-git-dir", tmp.resolve("sep.git").toString());
+        assertThat(GitFiles.read(sep, null)).isNull();
+
+        GitRepo lib = GitRepo.init(tmp.resolve("lib"));
+        GitRepo app = GitRepo.init(tmp.resolve("app"));
+        app.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", lib.root().toString(), "lib");
+        assertThat(GitFiles.read(app.root().resolve("lib"), null)).isNull();
+        assertThat(GitWorktree.of(app.root().resolve("lib"), null).root()).isEqualTo(app.root().resolve("lib").toAbsolutePath());
+    }
+
+    @Test
     void stepsAsideWhereItIsNotSure() throws Exception {
         GitRepo repo = GitRepo.init(tmp.resolve("shop"));
         Path wt = repo.addWorktree(tmp.resolve("shop-feature"), "feature");
@@ -98,6 +143,13 @@ class GitFilesTest {
         assertThat(GitWorktree.of(wt, null).branch()).isEqualTo("feature");
         repo.git("config", "--unset", "extensions.worktreeConfig");
         assertThat(GitFiles.read(wt, null)).isNotNull();
+
+        // git allows a key on the section header's line
+        Path config = repo.root().resolve(".git/config");
+        String original = Files.readString(config);
+        Files.writeString(config, original + "[core] bare = true\n");
+        assertThat(GitFiles.read(repo.root(), null)).isNull();
+        Files.writeString(config, original);
 
         repo.git("config", "include.path", "other.config");
         assertThat(GitFiles.read(repo.root(), null)).isNull();
