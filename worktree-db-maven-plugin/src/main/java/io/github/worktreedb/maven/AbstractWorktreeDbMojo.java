@@ -300,6 +300,7 @@ public abstract class AbstractWorktreeDbMojo extends AbstractMojo {
     protected AbstractWorktreeDbMojo(SettingsDecrypter settingsDecrypter) {
         this.settingsDecrypter = settingsDecrypter;
         // the driver's classes load on the other core while Maven configures this goal and it reads git and the env files
+        // (before skip is known: a skipped goal leaves that work to a daemon thread the build does not wait for)
         Preload.start();
     }
 

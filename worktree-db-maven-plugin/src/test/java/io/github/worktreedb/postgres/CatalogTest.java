@@ -174,6 +174,9 @@ class CatalogTest {
                 INSERT INTO big SELECT g, repeat('x', 200) FROM generate_series(1, 200000) g;
                 DELETE FROM big;
                 """);
+        // the server's own setting from postgresql.auto.conf, put back afterwards (on a server given to the tests too)
+        String before = PG.queryIn("postgres", "SELECT setting FROM pg_file_settings WHERE name = 'autovacuum_naptime' "
+                + "AND sourcefile LIKE '%postgresql.auto.conf' ORDER BY seqno DESC LIMIT 1");
         PG.sql("ALTER SYSTEM SET autovacuum_naptime = '1s'");
         PG.sql("SELECT pg_reload_conf()");
         try (Connection conn = PG.admin()) {
@@ -185,11 +188,12 @@ class CatalogTest {
                 workers = PG.queryIn("postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + db
                         + "' AND backend_type = 'autovacuum worker'");
             }
-            assertThat(workers).as("an autovacuum worker came to " + db).isEqualTo("1");
+            assertThat(workers).as("an autovacuum worker came to " + db).isNotEqualTo("0");
             assertThat(catalog.sessions(db)).isEmpty();
             assertThat(catalog.terminateSessions(db)).isZero();
         } finally {
-            PG.sql("ALTER SYSTEM RESET autovacuum_naptime");
+            PG.sql(before == null ? "ALTER SYSTEM RESET autovacuum_naptime"
+                    : "ALTER SYSTEM SET autovacuum_naptime = '" + before.replace("'", "''") + "'");
             PG.sql("SELECT pg_reload_conf()");
             PG.dropDatabase(db);
         }

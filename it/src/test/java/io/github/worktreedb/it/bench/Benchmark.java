@@ -74,12 +74,13 @@ public final class Benchmark {
     /** Opening a connection with a SCRAM login, timed in every raw method: what any tool pays before its first statement. */
     private static final String LOGIN = "login (a new connection, SCRAM), timed in the raw methods";
     private static final String COLD_START = "plugin's first-run cost in a fresh JVM: mvn clone − mvn validate −";
-    /** A goal of the plugin that does nothing but print: Maven resolves and loads the plugin's realm, nothing else. */
+    /** Another plugin's help: what the realm of a plugin with two goals and one dependency costs. */
     private static final String SMALL_PLUGIN = "mvn clean:help (a small Apache plugin: its realm, its help; no work)";
     /** The version the parent POM pins. */
     private static final String CLEAN_PLUGIN_VERSION = "3.5.0";
     private static final String EMPTY_JVM = "java, no Maven: an empty JVM with the driver on its class path";
     private static final String COLD_LOGIN = "java, no Maven: one login (SCRAM) and SELECT 1 in a fresh JVM";
+    /** A goal of the plugin that does nothing but print: Maven resolves and loads the plugin's realm, nothing else. */
     private static final String HELP = "mvn worktree-db:help (the plugin's realm resolved and loaded, no work)";
     private static final Pattern PLUGIN_TIME = Pattern.compile("(?:Cloned|Re-created) .* ([0-9.]+) s\\)$");
 
