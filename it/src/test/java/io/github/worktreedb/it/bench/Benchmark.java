@@ -817,41 +817,25 @@ public final class Benchmark {
                 boolean ratio = name.startsWith("plugin clone") || name.startsWith("plugin snapshot") || name.startsWith("plugin restore")
                         || name.startsWith("raw ") || name.startsWith("pg_dump");
                 sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.3f–%.3f | %s | %s |%n", size, name, median(v),
-                        v.stream().mapToDouble(Double::doubleValue).min().orElse(0),
-                        v.stream().mapToDouble(Double::doubleValue).max().orElse(0),
+                        min(v), max(v),
                         ratio ? String.format(Locale.ROOT, "%.2f", median(v) / bestRaw) : "",
                         ratio ? String.format(Locale.ROOT, "%.2f", median(v) / (bestRaw + login)) : ""));
             }
-            coldStart(bySize.getValue(), label).ifPresent(v -> sb.append(String.format(Locale.ROOT,
-                    "| %s | %s | %.3f | %.3f–%.3f | | |%n", size, COLD_START + " " + rawFor(label), median(v),
-                    v.stream().mapToDouble(Double::doubleValue).min().orElse(0),
-                    v.stream().mapToDouble(Double::doubleValue).max().orElse(0))));
-            // the first-run cost in two parts: the plugin's realm (help − validate), and the goal's first run in it
-            // (clone − help − raw)
+            // the first-run cost, then in two parts: the plugin's realm (help − validate), and the goal's first run in
+            // it (clone − help − raw); then the floors: what a small plugin's realm costs, and one login in a fresh JVM
             Map<String, List<Double>> r = bySize.getValue();
             List<Double> help = r.get(HELP);
             List<Double> validate = r.get("mvn validate (Maven start-up alone)");
             List<Double> clone = r.get("plugin clone (mvn worktree-db:clone, wall)");
             List<Double> raw = r.get(rawFor(label));
-            if (help != null && validate != null && clone != null && raw != null && !help.isEmpty()) {
-                List<Double> realm = new ArrayList<>();
-                List<Double> goal = new ArrayList<>();
-                for (int i = 0; i < Math.min(Math.min(help.size(), validate.size()), Math.min(clone.size(), raw.size())); i++) {
-                    realm.add(help.get(i) - validate.get(i));
-                    goal.add(clone.get(i) - help.get(i) - raw.get(i));
-                }
-                sb.append(String.format(Locale.ROOT, "| %s | of which the plugin's realm: mvn help − mvn validate | %.3f | "
-                        + "%.3f–%.3f | | |%n", size, median(realm), min(realm), max(realm)));
-                sb.append(String.format(Locale.ROOT, "| %s | of which the goal's first run: mvn clone − mvn help − %s | "
-                        + "%.3f | %.3f–%.3f | | |%n", size, rawFor(label), median(goal), min(goal), max(goal)));
-            }
-            // the floors: what any plugin's realm costs, and what one login costs in a fresh JVM
-            difference(r.get(SMALL_PLUGIN), validate).ifPresent(v -> sb.append(String.format(Locale.ROOT,
-                    "| %s | floor: a small plugin's realm: mvn clean:help − mvn validate | %.3f | %.3f–%.3f | | |%n", size,
-                    median(v), min(v), max(v))));
-            difference(r.get(COLD_LOGIN), r.get(EMPTY_JVM)).ifPresent(v -> sb.append(String.format(Locale.ROOT,
-                    "| %s | floor: one login in a fresh JVM: java login − java empty | %.3f | %.3f–%.3f | | |%n", size,
-                    median(v), min(v), max(v))));
+            derivedRow(sb, size, COLD_START + " " + rawFor(label), coldStart(r, label));
+            derivedRow(sb, size, "of which the plugin's realm: mvn help − mvn validate", difference(help, validate));
+            derivedRow(sb, size, "of which the goal's first run: mvn clone − mvn help − " + rawFor(label),
+                    difference(clone, help).flatMap(d -> difference(d, raw)));
+            derivedRow(sb, size, "floor: a small plugin's realm: mvn clean:help − mvn validate",
+                    difference(r.get(SMALL_PLUGIN), validate));
+            derivedRow(sb, size, "floor: one login in a fresh JVM: java login − java empty",
+                    difference(r.get(COLD_LOGIN), r.get(EMPTY_JVM)));
         }
         if (!rssMb.isEmpty()) {
             sb.append("\n| Maven JVM | Peak resident memory (median) |\n|---|---:|\n");
@@ -872,17 +856,14 @@ public final class Benchmark {
      * every method once).
      */
     private Optional<List<Double>> coldStart(Map<String, List<Double>> results, String label) {
-        List<Double> clone = results.get("plugin clone (mvn worktree-db:clone, wall)");
-        List<Double> validate = results.get("mvn validate (Maven start-up alone)");
-        List<Double> raw = results.get(rawFor(label));
-        if (clone == null || validate == null || raw == null || clone.isEmpty()) {
-            return Optional.empty();
-        }
-        List<Double> out = new ArrayList<>();
-        for (int i = 0; i < Math.min(clone.size(), Math.min(validate.size(), raw.size())); i++) {
-            out.add(clone.get(i) - validate.get(i) - raw.get(i));
-        }
-        return Optional.of(out);
+        return difference(results.get("plugin clone (mvn worktree-db:clone, wall)"),
+                results.get("mvn validate (Maven start-up alone)")).flatMap(d -> difference(d, results.get(rawFor(label))));
+    }
+
+    /** A table row of figures derived round by round from others, when they were measured. */
+    private static void derivedRow(StringBuilder sb, String size, String name, Optional<List<Double>> values) {
+        values.ifPresent(v -> sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.3f–%.3f | | |%n", size, name,
+                median(v), min(v), max(v))));
     }
 
     /** {@code a − b} round by round, when both were measured. */
