@@ -11,8 +11,9 @@ import javax.crypto.spec.PBEKeySpec;
  * SCRAM login's cryptography. Every goal connects, but only after it has read its configuration, git and the env files,
  * so a daemon thread does that work meanwhile, on the second core: it loads the driver's classes and derives one SCRAM
  * key from a made-up password (PBKDF2 with PostgreSQL's 4096 iterations; only with a second core), so that the login's
- * own derivation runs in compiled code rather than the interpreter (about 0.1 s saved in a cold JVM). Nothing here connects or reads any
- * setting or password; a failure only means the goal does the work itself, later, as it would without this.
+ * own derivation runs in compiled code rather than the interpreter (about 0.1 s saved in a cold JVM). Nothing here
+ * connects or reads any setting or password; a failure only means the goal does the work itself, later, as it would
+ * without this.
  */
 final class Preload {
 
